@@ -1,0 +1,193 @@
+//! `$NOTIFY_SOCKET` → a socket address.
+//!
+//! AF_UNIX forms follow libsystemd 252 exactly (`/path`, `@abstract`, everything else -EINVAL).
+//! The `vsock:`, `vsock-dgram:`, `vsock-seqpacket:` and `vsock-stream:` forms follow newer
+//! systemd (253+), which 252 rejects with -EINVAL.
+
+use crate::errno::{Errno, Result};
+use crate::parse;
+use core::ffi::CStr;
+use libc::c_int;
+
+const SUN_PATH_LEN: usize = 108;
+const SA_FAMILY_LEN: usize = 2;
+const VMADDR_CID_ANY: u32 = u32::MAX;
+const VMADDR_PORT_ANY: u32 = u32::MAX;
+
+/// A socket address as the kernel reads it: raw bytes and a length.
+#[derive(Clone)]
+#[repr(C, align(8))]
+pub struct SockAddr {
+    buf: [u8; SA_FAMILY_LEN + SUN_PATH_LEN],
+    len: usize,
+}
+
+impl SockAddr {
+    fn new(family: c_int) -> SockAddr {
+        let mut buf = [0u8; SA_FAMILY_LEN + SUN_PATH_LEN];
+        buf[..2].copy_from_slice(&(family as u16).to_ne_bytes());
+        SockAddr { buf, len: SA_FAMILY_LEN }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+#[derive(Clone)]
+pub enum NotifyAddress {
+    Unix(SockAddr),
+    /// `kind` is the socket type the form asked for, or None for plain `vsock:` (datagram, with
+    /// systemd's fallbacks).
+    Vsock { addr: SockAddr, kind: Option<c_int> },
+}
+
+pub fn parse(s: &CStr) -> Result<NotifyAddress> {
+    match parse_vsock(s) {
+        Some(r) => r,
+        None => parse_unix(s.to_bytes()).map(NotifyAddress::Unix),
+    }
+}
+
+/// systemd's sockaddr_un_set_path(): the abstract form does not count a trailing NUL in the
+/// address length, the path form does; both must leave room for one.
+fn parse_unix(b: &[u8]) -> Result<SockAddr> {
+    let (&first, _) = b.split_first().ok_or(Errno::EINVAL)?;
+    if b.len() < 2 || !matches!(first, b'/' | b'@') {
+        return Err(Errno::EINVAL);
+    }
+    if b.len() + 1 > SUN_PATH_LEN {
+        return Err(if first == b'@' { Errno::EINVAL } else { Errno::ENAMETOOLONG });
+    }
+    let mut a = SockAddr::new(libc::AF_UNIX);
+    let path = &mut a.buf[SA_FAMILY_LEN..];
+    if first == b'@' {
+        path[1..b.len()].copy_from_slice(&b[1..]);
+        a.len = SA_FAMILY_LEN + b.len();
+    } else {
+        path[..b.len()].copy_from_slice(b);
+        a.len = SA_FAMILY_LEN + b.len() + 1;
+    }
+    Ok(a)
+}
+
+/// None when `s` is not a vsock form at all.
+fn parse_vsock(s: &CStr) -> Option<Result<NotifyAddress>> {
+    const FORMS: [(&[u8], Option<c_int>); 4] = [
+        (b"vsock:", None),
+        (b"vsock-dgram:", Some(libc::SOCK_DGRAM)),
+        (b"vsock-seqpacket:", Some(libc::SOCK_SEQPACKET)),
+        (b"vsock-stream:", Some(libc::SOCK_STREAM)),
+    ];
+    let b = s.to_bytes();
+    let (prefix, kind) = FORMS.iter().find(|(p, _)| b.starts_with(p))?;
+    Some(vsock_address(s, prefix.len(), *kind))
+}
+
+fn vsock_address(s: &CStr, start: usize, kind: Option<c_int>) -> Result<NotifyAddress> {
+    let rest = &s.to_bytes()[start..];
+    let colon = rest.iter().position(|&c| c == b':').ok_or(Errno::EINVAL)?;
+    let port_at = start + colon + 1;
+    let port_str = CStr::from_bytes_until_nul(&s.to_bytes_with_nul()[port_at..]).map_err(|_| Errno::EINVAL)?;
+    let port = parse::safe_atou_field(port_str, port_str.to_bytes().len())?;
+    if port == VMADDR_PORT_ANY {
+        return Err(Errno::EINVAL);
+    }
+    let cid_str = CStr::from_bytes_until_nul(&s.to_bytes_with_nul()[start..]).map_err(|_| Errno::EINVAL)?;
+    let cid = match &rest[..colon] {
+        b"" | b"any" | b"-1" => VMADDR_CID_ANY,
+        b"hypervisor" => libc::VMADDR_CID_HYPERVISOR,
+        b"local" => libc::VMADDR_CID_LOCAL,
+        b"host" => libc::VMADDR_CID_HOST,
+        _ => parse::safe_atou_field(cid_str, colon)?,
+    };
+    // The manager is always at a specific CID.
+    if cid == VMADDR_CID_ANY {
+        return Err(Errno::EINVAL);
+    }
+    Ok(NotifyAddress::Vsock { addr: vsock_sockaddr(cid, port), kind })
+}
+
+/// struct sockaddr_vm: family, reserved, port, cid, flags, zero padding (16 bytes).
+pub fn vsock_sockaddr(cid: u32, port: u32) -> SockAddr {
+    let mut a = SockAddr::new(libc::AF_VSOCK);
+    a.buf[4..8].copy_from_slice(&port.to_ne_bytes());
+    a.buf[8..12].copy_from_slice(&cid.to_ne_bytes());
+    a.len = 16;
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    fn p(s: &str) -> Result<NotifyAddress> {
+        parse(&CString::new(s).unwrap())
+    }
+    fn unix_bytes(s: &str) -> Vec<u8> {
+        match p(s) {
+            Ok(NotifyAddress::Unix(a)) => a.bytes().to_vec(),
+            _ => panic!("not unix: {s}"),
+        }
+    }
+    fn vsock(s: &str) -> (u32, u32, Option<c_int>) {
+        match p(s) {
+            Ok(NotifyAddress::Vsock { addr, kind }) => {
+                let b = addr.bytes();
+                (
+                    u32::from_ne_bytes(b[8..12].try_into().unwrap()),
+                    u32::from_ne_bytes(b[4..8].try_into().unwrap()),
+                    kind,
+                )
+            }
+            _ => panic!("not vsock: {s}"),
+        }
+    }
+
+    #[test]
+    fn unix_forms_match_252() {
+        let a = unix_bytes("/run/x");
+        assert_eq!(a.len(), 2 + 6 + 1);
+        assert_eq!(&a[2..], b"/run/x\0");
+        let a = unix_bytes("@name");
+        assert_eq!(a.len(), 2 + 5);
+        assert_eq!(&a[2..], b"\0name");
+        for bad in ["", "/", "@", "relative", "./x", "vsock", "vsockx:1:2"] {
+            assert_eq!(p(bad).err(), Some(Errno::EINVAL), "{bad:?}");
+        }
+        let long = format!("/{}", "a".repeat(106));
+        assert_eq!(unix_bytes(&long).len(), 2 + 107 + 1);
+        assert_eq!(p(&format!("/{}", "a".repeat(107))).err(), Some(Errno::ENAMETOOLONG));
+        assert_eq!(p(&format!("@{}", "a".repeat(107))).err(), Some(Errno::EINVAL));
+        assert!(p(&format!("@{}", "a".repeat(106))).is_ok());
+    }
+
+    #[test]
+    fn vsock_forms_follow_newer_systemd() {
+        assert_eq!(vsock("vsock:2:1234"), (2, 1234, None));
+        assert_eq!(vsock("vsock-stream:3:9"), (3, 9, Some(libc::SOCK_STREAM)));
+        assert_eq!(vsock("vsock-dgram:host:5"), (2, 5, Some(libc::SOCK_DGRAM)));
+        assert_eq!(vsock("vsock-seqpacket:local:0"), (1, 0, Some(libc::SOCK_SEQPACKET)));
+        assert_eq!(vsock("vsock:hypervisor:7"), (0, 7, None));
+        assert_eq!(vsock("vsock:0x10:0b11"), (16, 3, None));
+        assert_eq!(vsock("vsock: 7:8"), (7, 8, None));
+        for (bad, e) in [
+            ("vsock::1234", Errno::EINVAL),
+            ("vsock:any:1", Errno::EINVAL),
+            ("vsock:-1:1", Errno::EINVAL),
+            ("vsock:4294967295:1", Errno::EINVAL),
+            ("vsock:2", Errno::EINVAL),
+            ("vsock:2:", Errno::EINVAL),
+            ("vsock:2:4294967295", Errno::EINVAL),
+            ("vsock:2:4294967296", Errno::ERANGE),
+            ("vsock:4294967296:1", Errno::ERANGE),
+            ("vsock:-2:1", Errno::ERANGE),
+            ("vsock:2x:1", Errno::EINVAL),
+            ("vsock:2:1:", Errno::EINVAL),
+            ("vsock:0b:1", Errno::EINVAL),
+        ] {
+            assert_eq!(p(bad).err(), Some(e), "{bad:?}");
+        }
+    }
+}

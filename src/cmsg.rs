@@ -1,0 +1,100 @@
+//! Ancillary data (SCM_RIGHTS, SCM_CREDENTIALS) laid out as the kernel reads it: the cmsghdr
+//! arithmetic of <sys/socket.h>, written into a byte buffer without pointer casts.
+
+use core::mem::size_of;
+use libc::c_int;
+
+/// The most fds one message may carry (the kernel's SCM_MAX_FD).
+pub const MAX_FDS: usize = 253;
+
+const HDR: usize = align(size_of::<libc::cmsghdr>());
+const UCRED_LEN: usize = size_of::<libc::ucred>();
+
+pub const fn align(n: usize) -> usize {
+    (n + size_of::<usize>() - 1) & !(size_of::<usize>() - 1)
+}
+
+/// CMSG_SPACE(n): saturating, so absurd fd counts become "too long", never a wrapped length.
+pub const fn space(n: usize) -> usize {
+    match n.checked_add(size_of::<usize>() - 1) {
+        Some(m) => (m & !(size_of::<usize>() - 1)).saturating_add(HDR),
+        None => usize::MAX,
+    }
+}
+
+/// CMSG_LEN(n).
+pub const fn len(n: usize) -> usize {
+    HDR + n
+}
+
+/// Bytes of control data a message needs: rights first, then credentials (libsystemd's order).
+pub fn control_len(n_fds: usize, with_creds: bool) -> usize {
+    let rights = if n_fds > 0 { space(n_fds.saturating_mul(size_of::<c_int>())) } else { 0 };
+    rights.saturating_add(if with_creds { space(UCRED_LEN) } else { 0 })
+}
+
+/// Room for the largest message this library builds on the stack.
+pub const STACK_CONTROL: usize = space(MAX_FDS * size_of::<c_int>()) + space(UCRED_LEN);
+
+#[repr(C, align(8))]
+pub struct StackBuf(pub [u8; STACK_CONTROL]);
+
+fn header(buf: &mut [u8], data_len: usize, kind: c_int) {
+    buf[..size_of::<usize>()].copy_from_slice(&len(data_len).to_ne_bytes());
+    let level_at = size_of::<usize>();
+    buf[level_at..level_at + 4].copy_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+    buf[level_at + 4..level_at + 8].copy_from_slice(&kind.to_ne_bytes());
+}
+
+/// Writes SCM_RIGHTS for `n_fds` descriptors (their values from `fds`, or zeros where `fds` is
+/// shorter) and, when given, SCM_CREDENTIALS, into `buf`, which must be `control_len(..)` long.
+pub fn write(buf: &mut [u8], n_fds: usize, fds: &[c_int], creds: Option<&libc::ucred>) {
+    buf.fill(0);
+    let mut at = 0;
+    if n_fds > 0 {
+        let data_len = n_fds * size_of::<c_int>();
+        header(&mut buf[at..], data_len, libc::SCM_RIGHTS);
+        for (i, fd) in fds.iter().enumerate() {
+            let p = at + HDR + i * size_of::<c_int>();
+            buf[p..p + size_of::<c_int>()].copy_from_slice(&fd.to_ne_bytes());
+        }
+        at += space(data_len);
+    }
+    if let Some(c) = creds {
+        header(&mut buf[at..], UCRED_LEN, libc::SCM_CREDENTIALS);
+        let p = at + HDR;
+        buf[p..p + 4].copy_from_slice(&c.pid.to_ne_bytes());
+        buf[p + 4..p + 8].copy_from_slice(&c.uid.to_ne_bytes());
+        buf[p + 8..p + 12].copy_from_slice(&c.gid.to_ne_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_matches_libc() {
+        for n in [0usize, 1, 4, 8, 12, 13, 1012] {
+            // SAFETY: pure arithmetic.
+            let (s, l) = unsafe { (libc::CMSG_SPACE(n as u32), libc::CMSG_LEN(n as u32)) };
+            assert_eq!(space(n), s as usize, "space({n})");
+            assert_eq!(len(n), l as usize, "len({n})");
+        }
+        assert_eq!(space(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn rights_then_credentials() {
+        let mut buf = vec![0u8; control_len(2, true)];
+        let c = libc::ucred { pid: 7, uid: 8, gid: 9 };
+        write(&mut buf, 2, &[5, 6], Some(&c));
+        assert_eq!(usize::from_ne_bytes(buf[0..8].try_into().unwrap()), len(8));
+        assert_eq!(i32::from_ne_bytes(buf[12..16].try_into().unwrap()), libc::SCM_RIGHTS);
+        assert_eq!(i32::from_ne_bytes(buf[16..20].try_into().unwrap()), 5);
+        assert_eq!(i32::from_ne_bytes(buf[20..24].try_into().unwrap()), 6);
+        let at = space(8);
+        assert_eq!(i32::from_ne_bytes(buf[at + 12..at + 16].try_into().unwrap()), libc::SCM_CREDENTIALS);
+        assert_eq!(i32::from_ne_bytes(buf[at + 16..at + 20].try_into().unwrap()), 7);
+    }
+}

@@ -1,0 +1,205 @@
+//! Safe wrappers over the few libc calls the library makes. Each wrapper is one system call (or
+//! one libc routine) with its error turned into an `Errno`; no policy lives here.
+
+use crate::errno::{Errno, Result};
+use core::ffi::CStr;
+use libc::{c_int, c_void};
+
+/// An owned file descriptor, closed when dropped, so no path can leak one.
+pub struct Fd(c_int);
+
+impl Fd {
+    pub fn raw(&self) -> c_int {
+        self.0
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // Errors from close() are not actionable here; libsystemd ignores them as well (safe_close).
+        // SAFETY: we own this descriptor and nothing uses it after drop.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+fn check(r: c_int) -> Result<c_int> {
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r)
+    }
+}
+
+fn check_size(r: isize) -> Result<usize> {
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+pub fn socket(family: c_int, kind: c_int) -> Result<Fd> {
+    // SAFETY: plain system call, no pointers.
+    check(unsafe { libc::socket(family, kind | libc::SOCK_CLOEXEC, 0) }).map(Fd)
+}
+
+pub fn pipe2_cloexec() -> Result<(Fd, Fd)> {
+    let mut fds = [-1 as c_int; 2];
+    // SAFETY: `fds` is a writable array of two ints, as pipe2 requires.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok((Fd(fds[0]), Fd(fds[1])))
+}
+
+/// `sendmsg(2)` with one iovec. `name` is a raw socket address (empty for a connected socket) and
+/// `control` a complete ancillary-data buffer (empty for none).
+pub fn sendmsg(fd: &Fd, name: &[u8], data: &[u8], control: &[u8], flags: c_int) -> Result<usize> {
+    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut c_void, iov_len: data.len() };
+    // SAFETY: an all-zero msghdr is a valid empty message.
+    let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
+    if !name.is_empty() {
+        msg.msg_name = name.as_ptr() as *mut c_void;
+        msg.msg_namelen = name.len() as libc::socklen_t;
+    }
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    if !control.is_empty() {
+        msg.msg_control = control.as_ptr() as *mut c_void;
+        msg.msg_controllen = control.len();
+    }
+    // SAFETY: every pointer in `msg` refers to a live borrowed buffer of the stated length; the
+    // kernel only reads them.
+    check_size(unsafe { libc::sendmsg(fd.0, &msg, flags) })
+}
+
+pub fn getsockopt_int(fd: c_int, level: c_int, name: c_int) -> Result<(c_int, usize)> {
+    let mut v: c_int = 0;
+    let mut len = core::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: `v` and `len` are valid for writes of the sizes given.
+    check(unsafe { libc::getsockopt(fd, level, name, (&mut v as *mut c_int).cast(), &mut len) })?;
+    Ok((v, len as usize))
+}
+
+pub fn setsockopt_int(fd: &Fd, level: c_int, name: c_int, v: c_int) -> Result<()> {
+    let len = core::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: `v` is a readable int of the size given.
+    check(unsafe { libc::setsockopt(fd.0, level, name, (&v as *const c_int).cast(), len) }).map(drop)
+}
+
+pub fn bind(fd: &Fd, addr: &[u8]) -> Result<()> {
+    // SAFETY: `addr` is a readable socket address of the length given.
+    check(unsafe { libc::bind(fd.0, addr.as_ptr().cast(), addr.len() as libc::socklen_t) }).map(drop)
+}
+
+pub fn connect(fd: &Fd, addr: &[u8]) -> Result<()> {
+    // SAFETY: `addr` is a readable socket address of the length given.
+    check(unsafe { libc::connect(fd.0, addr.as_ptr().cast(), addr.len() as libc::socklen_t) }).map(drop)
+}
+
+pub fn shutdown_write(fd: &Fd) -> Result<()> {
+    // SAFETY: plain system call.
+    check(unsafe { libc::shutdown(fd.0, libc::SHUT_WR) }).map(drop)
+}
+
+pub fn recv_byte(fd: &Fd) -> Result<usize> {
+    let mut c = 0u8;
+    // SAFETY: `c` is a writable buffer of one byte.
+    check_size(unsafe { libc::recv(fd.0, (&mut c as *mut u8).cast(), 1, libc::MSG_NOSIGNAL) })
+}
+
+/// `ppoll(2)` on one fd; `timeout_ns` None waits forever. Returns revents (0 on timeout).
+pub fn ppoll_one(fd: &Fd, events: i16, timeout: Option<libc::timespec>) -> Result<i16> {
+    let mut p = libc::pollfd { fd: fd.0, events, revents: 0 };
+    let ts = timeout.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `p` is one valid pollfd, `ts` is null or points at a live timespec; no signal mask.
+    let n = check(unsafe { libc::ppoll(&mut p, 1, ts, core::ptr::null()) })?;
+    Ok(if n == 0 { 0 } else { p.revents })
+}
+
+pub fn getpid() -> libc::pid_t {
+    // SAFETY: cannot fail.
+    unsafe { libc::getpid() }
+}
+
+pub fn getuid() -> libc::uid_t {
+    // SAFETY: cannot fail.
+    unsafe { libc::getuid() }
+}
+
+pub fn getgid() -> libc::gid_t {
+    // SAFETY: cannot fail.
+    unsafe { libc::getgid() }
+}
+
+pub fn faccessat_nofollow(path: &CStr, mode: c_int) -> Result<()> {
+    // SAFETY: `path` is NUL-terminated.
+    check(unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), mode, libc::AT_SYMLINK_NOFOLLOW) })
+        .map(drop)
+}
+
+/// An anonymous private mapping, unmapped when dropped. Used only to hand the kernel an
+/// ancillary buffer too large for the stack (see `notify::oversized_fd_array`).
+pub struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    pub fn new(len: usize) -> Result<Mapping> {
+        // SAFETY: a fresh anonymous mapping; no existing memory is affected.
+        let p = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Errno::last());
+        }
+        Ok(Mapping { ptr: p.cast(), len })
+    }
+
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: the mapping is `len` bytes, readable and writable, and exclusively ours.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the region mapped in `new`.
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+/// What one of libc's `strto*` routines produced: the value, how many bytes it consumed, and the
+/// errno it set (the caller cleared errno first, as systemd's parsers do).
+pub struct Strto<T> {
+    pub value: T,
+    pub consumed: usize,
+    pub errno: Option<Errno>,
+}
+
+macro_rules! strto {
+    ($name:ident, $f:ident, $t:ty) => {
+        /// libc's own routine, so that locale, whitespace and sign handling are the ones
+        /// libsystemd gets from it.
+        pub fn $name(s: &CStr, base: c_int) -> Strto<$t> {
+            let mut end: *mut libc::c_char = core::ptr::null_mut();
+            crate::errno::set_errno(0);
+            // SAFETY: `s` is NUL-terminated; `end` is a valid out-pointer.
+            let value = unsafe { libc::$f(s.as_ptr(), &mut end, base) };
+            let e = Errno::last();
+            // strto* leaves `end` inside `s` (or at its start), never before it.
+            let consumed = (end as usize).wrapping_sub(s.as_ptr() as usize);
+            Strto { value: value as $t, consumed, errno: if e.0 > 0 { Some(e) } else { None } }
+        }
+    };
+}
+
+strto!(strtoull, strtoull, u64);
+strto!(strtoul, strtoul, u64);
+strto!(strtol, strtol, i64);
