@@ -9,6 +9,8 @@ use crate::barrier;
 use crate::booted;
 use crate::cmsg::MAX_FDS;
 use crate::errno::{to_c, Errno, Result};
+use crate::fdcheck;
+use crate::listen::{self, Names};
 use crate::notify::{self, FdArray};
 use crate::watchdog;
 use core::ffi::CStr;
@@ -16,9 +18,20 @@ use libc::{c_char, c_int, c_uint, pid_t};
 
 /// # Safety
 /// `p` is null or a NUL-terminated string that outlives the call.
+unsafe fn c_str<'a>(p: *const c_char) -> Option<&'a CStr> {
+    // SAFETY: per the function contract.
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) })
+}
+
+fn to_c_bool(r: Result<bool>) -> c_int {
+    to_c(r.map(c_int::from))
+}
+
+/// # Safety
+/// `p` is null or a NUL-terminated string that outlives the call.
 unsafe fn bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     // SAFETY: per the function contract.
-    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
+    unsafe { c_str(p) }.map(CStr::to_bytes)
 }
 
 /// # Safety
@@ -132,4 +145,160 @@ pub unsafe extern "C" fn sd_watchdog_enabled(unset_environment: c_int, usec: *mu
 #[no_mangle]
 pub extern "C" fn sd_booted() -> c_int {
     to_c(booted::booted().map(c_int::from))
+}
+
+/// Returns how many file descriptors were passed by socket activation (they start at
+/// SD_LISTEN_FDS_START and are made close-on-exec), 0 if none are meant for this process, or a
+/// negative errno. With `unset_environment` non-zero, `$LISTEN_PID`, `$LISTEN_FDS`,
+/// `$LISTEN_FDNAMES` and `$LISTEN_PIDFDID` are removed on every path.
+#[no_mangle]
+pub extern "C" fn sd_listen_fds(unset_environment: c_int) -> c_int {
+    let r = listen::listen_fds();
+    if unset_environment != 0 {
+        listen::unset_environment();
+    }
+    to_c(r)
+}
+
+/// Like sd_listen_fds(), also returning in `*names` a NULL-terminated array of the fds' names
+/// (`$LISTEN_FDNAMES`, or "unknown" for each), allocated with malloc(3): free each string and
+/// the array. `*names` is left untouched when the result is 0 or negative.
+#[no_mangle]
+pub unsafe extern "C" fn sd_listen_fds_with_names(unset_environment: c_int, names: *mut *mut *mut c_char) -> c_int {
+    if names.is_null() {
+        return sd_listen_fds(unset_environment);
+    }
+    let r = listen::listen_fds_with_names(|n, given| {
+        let array = strv_new(n as usize, given)?;
+        // SAFETY: `names` is a non-null, writable char *** per sd_listen_fds_with_names(3).
+        unsafe { *names = array };
+        Ok(())
+    });
+    if unset_environment != 0 {
+        listen::unset_environment();
+    }
+    to_c(r)
+}
+
+/// A malloc'd, NULL-terminated array of `n` malloc'd strings, as callers free() it.
+fn strv_new(n: usize, names: Names) -> Result<*mut *mut c_char> {
+    let size = (n + 1).checked_mul(core::mem::size_of::<*mut c_char>()).ok_or(Errno::ENOMEM)?;
+    // SAFETY: plain allocation.
+    let array = unsafe { libc::calloc(1, size) }.cast::<*mut c_char>();
+    if array.is_null() {
+        return Err(Errno::ENOMEM);
+    }
+    // SAFETY: `array` holds n + 1 zeroed pointers.
+    let slots = unsafe { core::slice::from_raw_parts_mut(array, n + 1) };
+    let mut words = match &names {
+        Names::Given(given) => Some(given.words()),
+        Names::Unknown => None,
+    };
+    for slot in slots.iter_mut().take(n) {
+        let word = words.as_mut().map_or(Some(&b"unknown"[..]), |w| w.next()).unwrap_or(b"");
+        // SAFETY: plain allocation of the escaped length + NUL, which bounds the unescaped one.
+        let s = unsafe { libc::malloc(word.len() + 1) }.cast::<u8>();
+        if s.is_null() {
+            strv_free(slots);
+            // SAFETY: allocated above.
+            unsafe { libc::free(array.cast()) };
+            return Err(Errno::ENOMEM);
+        }
+        // SAFETY: `s` has word.len() + 1 bytes.
+        let out = unsafe { core::slice::from_raw_parts_mut(s, word.len() + 1) };
+        let len = listen::unescape(word, out);
+        out[len] = 0;
+        *slot = s.cast();
+    }
+    Ok(array)
+}
+
+fn strv_free(slots: &mut [*mut c_char]) {
+    for p in slots.iter().filter(|p| !p.is_null()) {
+        // SAFETY: each non-null slot was malloc'd by strv_new.
+        unsafe { libc::free(p.cast()) };
+    }
+}
+
+/// 1 if `fd` is a FIFO (and, when `path` is not NULL, the FIFO at `path`), 0 if not, or a
+/// negative errno.
+#[no_mangle]
+pub unsafe extern "C" fn sd_is_fifo(fd: c_int, path: *const c_char) -> c_int {
+    // SAFETY: `path` is NULL or a C string, per sd_is_fifo(3).
+    to_c_bool(fdcheck::is_fifo(fd, unsafe { c_str(path) }))
+}
+
+/// 1 if `fd` is a regular file or character device (and, when `path` is not NULL, the same
+/// file or device as `path`), 0 if not, or a negative errno.
+#[no_mangle]
+pub unsafe extern "C" fn sd_is_special(fd: c_int, path: *const c_char) -> c_int {
+    // SAFETY: `path` is NULL or a C string, per sd_is_special(3).
+    to_c_bool(fdcheck::is_special(fd, unsafe { c_str(path) }))
+}
+
+/// 1 if `fd` is a socket of `family` (0: any) and `type` (0: any), listening if `listening`
+/// > 0, not listening if 0, either if < 0; 0 if not; or a negative errno.
+#[no_mangle]
+pub extern "C" fn sd_is_socket(fd: c_int, family: c_int, r#type: c_int, listening: c_int) -> c_int {
+    to_c_bool(fdcheck::is_socket(fd, family, r#type, listening))
+}
+
+/// Like sd_is_socket() for AF_INET/AF_INET6 (`family` 0: either), bound to `port` (host byte
+/// order; 0: any).
+#[no_mangle]
+pub extern "C" fn sd_is_socket_inet(fd: c_int, family: c_int, r#type: c_int, listening: c_int, port: u16) -> c_int {
+    to_c_bool(fdcheck::is_socket_inet(fd, family, r#type, listening, port))
+}
+
+/// Like sd_is_socket() for an Internet socket bound to exactly `addr` (a sockaddr_in or
+/// sockaddr_in6 of `addr_len` bytes; a zero port, flow info or scope matches any).
+#[no_mangle]
+pub unsafe extern "C" fn sd_is_socket_sockaddr(
+    fd: c_int,
+    r#type: c_int,
+    addr: *const libc::sockaddr,
+    addr_len: c_uint,
+    listening: c_int,
+) -> c_int {
+    // libsystemd reads at most a sockaddr_in6 of the caller's, and only within addr_len.
+    let readable = (addr_len as usize).min(core::mem::size_of::<libc::sockaddr_in6>());
+    let addr = (!addr.is_null()).then(|| {
+        // SAFETY: the caller declared `addr_len` bytes readable at `addr`.
+        unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), readable) }
+    });
+    to_c_bool(fdcheck::is_socket_sockaddr(fd, r#type, addr, addr_len as usize, listening))
+}
+
+/// 1 if `fd` is an AF_UNIX socket of `type` (0: any), listening as sd_is_socket() says, and
+/// bound to `path` when not NULL: `length` 0 for a file-system path, or the length including
+/// the leading NUL for an abstract one.
+#[no_mangle]
+pub unsafe extern "C" fn sd_is_socket_unix(
+    fd: c_int,
+    r#type: c_int,
+    listening: c_int,
+    path: *const c_char,
+    length: usize,
+) -> c_int {
+    let prefix = move |k: usize| -> &[u8] {
+        // SAFETY: libsystemd's contract: `path` holds `length` bytes (or is a C string when
+        // `length` is 0); `is_socket_unix` reads at most length + 1 bytes of a path whose first
+        // byte is not NUL (its terminator, or the byte after a shorter explicit length) and at
+        // most `length` of an abstract one.
+        unsafe { core::slice::from_raw_parts(path.cast::<u8>(), k) }
+    };
+    let path = (!path.is_null()).then(|| {
+        // SAFETY: non-null `path` is a C string when `length` is 0.
+        let length = if length == 0 { unsafe { CStr::from_ptr(path) }.to_bytes().len() } else { length };
+        (length, prefix)
+    });
+    to_c_bool(fdcheck::is_socket_unix(fd, r#type, listening, path))
+}
+
+/// 1 if `fd` is a POSIX message queue (named `path`, e.g. "/queue", when not NULL), 0 if not,
+/// or a negative errno.
+#[no_mangle]
+pub unsafe extern "C" fn sd_is_mq(fd: c_int, path: *const c_char) -> c_int {
+    // SAFETY: `path` is NULL or a C string, per sd_is_mq(3).
+    to_c_bool(fdcheck::is_mq(fd, unsafe { c_str(path) }))
 }

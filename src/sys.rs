@@ -203,3 +203,73 @@ macro_rules! strto {
 strto!(strtoull, strtoull, u64);
 strto!(strtoul, strtoul, u64);
 strto!(strtol, strtol, i64);
+
+pub fn fstat(fd: c_int) -> Result<libc::stat> {
+    // SAFETY: an all-zero stat is a valid out-buffer.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: `st` is writable.
+    check(unsafe { libc::fstat(fd, &mut st) })?;
+    Ok(st)
+}
+
+pub fn stat(path: &CStr) -> Result<libc::stat> {
+    // SAFETY: an all-zero stat is a valid out-buffer.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` writable.
+    check(unsafe { libc::stat(path.as_ptr(), &mut st) })?;
+    Ok(st)
+}
+
+/// The size of systemd's `union sockaddr_union` (sockaddr_storage), the buffer getsockname fills.
+pub const SOCKADDR_MAX: usize = core::mem::size_of::<libc::sockaddr_storage>();
+
+/// A socket's own address: the kernel's bytes and the length it reported.
+pub struct SockName {
+    pub bytes: [u8; SOCKADDR_MAX],
+    pub len: usize,
+}
+
+pub fn getsockname(fd: c_int) -> Result<SockName> {
+    let mut name = SockName { bytes: [0; SOCKADDR_MAX], len: SOCKADDR_MAX };
+    let mut len = SOCKADDR_MAX as libc::socklen_t;
+    // SAFETY: `bytes` is writable for `len` bytes; the kernel writes at most that many.
+    check(unsafe { libc::getsockname(fd, name.bytes.as_mut_ptr().cast(), &mut len) })?;
+    name.len = len as usize;
+    Ok(name)
+}
+
+pub fn fd_flags(fd: c_int) -> Result<c_int> {
+    // SAFETY: F_GETFD takes no pointer.
+    check(unsafe { libc::fcntl(fd, libc::F_GETFD) })
+}
+
+pub fn set_fd_flags(fd: c_int, flags: c_int) -> Result<()> {
+    // SAFETY: F_SETFD takes an int.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFD, flags) }).map(drop)
+}
+
+/// mq_getattr(3) for its verdict only: is `fd` a POSIX message queue?
+pub fn mq_getattr(fd: c_int) -> Result<()> {
+    // SAFETY: an all-zero mq_attr is a valid out-buffer.
+    let mut attr: libc::mq_attr = unsafe { core::mem::zeroed() };
+    // SAFETY: `attr` is writable.
+    check(unsafe { libc::mq_getattr(fd, &mut attr) }).map(drop)
+}
+
+/// pidfd_open(2) on ourselves.
+pub fn pidfd_self() -> Result<Fd> {
+    // SAFETY: plain system call, no pointers.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_open, getpid(), 0) };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    Ok(Fd(r as c_int))
+}
+
+pub fn fstatfs_type(fd: &Fd) -> Result<i64> {
+    // SAFETY: an all-zero statfs is a valid out-buffer.
+    let mut st: libc::statfs = unsafe { core::mem::zeroed() };
+    // SAFETY: `st` is writable.
+    check(unsafe { libc::fstatfs(fd.0, &mut st) })?;
+    Ok(st.f_type as i64)
+}

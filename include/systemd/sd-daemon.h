@@ -105,6 +105,64 @@ int sd_watchdog_enabled(int unset_environment, uint64_t *usec);
  */
 int sd_booted(void);
 
+/*
+ Returns how many file descriptors were passed by socket activation (they start at
+ SD_LISTEN_FDS_START and are made close-on-exec), 0 if none are meant for this process, or a
+ negative errno. With `unset_environment` non-zero, `$LISTEN_PID`, `$LISTEN_FDS`,
+ `$LISTEN_FDNAMES` and `$LISTEN_PIDFDID` are removed on every path.
+ */
+int sd_listen_fds(int unset_environment);
+
+/*
+ Like sd_listen_fds(), also returning in `*names` a NULL-terminated array of the fds' names
+ (`$LISTEN_FDNAMES`, or "unknown" for each), allocated with malloc(3): free each string and
+ the array. `*names` is left untouched when the result is 0 or negative.
+ */
+int sd_listen_fds_with_names(int unset_environment, char ***names);
+
+/*
+ 1 if `fd` is a FIFO (and, when `path` is not NULL, the FIFO at `path`), 0 if not, or a
+ negative errno.
+ */
+int sd_is_fifo(int fd, const char *path);
+
+/*
+ 1 if `fd` is a regular file or character device (and, when `path` is not NULL, the same
+ file or device as `path`), 0 if not, or a negative errno.
+ */
+int sd_is_special(int fd, const char *path);
+
+/*
+ 1 if `fd` is a socket of `family` (0: any) and `type` (0: any), listening if `listening`
+ > 0, not listening if 0, either if < 0; 0 if not; or a negative errno.
+ */
+int sd_is_socket(int fd, int family, int type, int listening);
+
+/*
+ Like sd_is_socket() for AF_INET/AF_INET6 (`family` 0: either), bound to `port` (host byte
+ order; 0: any).
+ */
+int sd_is_socket_inet(int fd, int family, int type, int listening, uint16_t port);
+
+/*
+ Like sd_is_socket() for an Internet socket bound to exactly `addr` (a sockaddr_in or
+ sockaddr_in6 of `addr_len` bytes; a zero port, flow info or scope matches any).
+ */
+int sd_is_socket_sockaddr(int fd, int type, const struct sockaddr *addr, unsigned int addr_len, int listening);
+
+/*
+ 1 if `fd` is an AF_UNIX socket of `type` (0: any), listening as sd_is_socket() says, and
+ bound to `path` when not NULL: `length` 0 for a file-system path, or the length including
+ the leading NUL for an abstract one.
+ */
+int sd_is_socket_unix(int fd, int type, int listening, const char *path, size_t length);
+
+/*
+ 1 if `fd` is a POSIX message queue (named `path`, e.g. "/queue", when not NULL), 0 if not,
+ or a negative errno.
+ */
+int sd_is_mq(int fd, const char *path);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
