@@ -13,7 +13,8 @@
  *   5. every usec/2: sd_notifyf("WATCHDOG=1\nSTATUS=running barrier=r
  *      beats=N pid=P wd_usec=U")
  *   6. if STUCK_AFTER_SEC (env) is set: that many seconds after READY it
- *      sends "STATUS=stuck ..." and then never notifies again (pause()).
+ *      sends "STATUS=stuck ..." (with plain sd_notify) and then never
+ *      notifies again (pause()).
  * SIGTERM/SIGINT end it with exit code 0 at any point.
  *
  * Exit codes: 0 terminated by SIGTERM/SIGINT; 1 bad arguments/environment;
@@ -178,8 +179,13 @@ int main(int argc, char *argv[]) {
                 if (have_stuck && now_usec() >= stuck_at) {
                         say("STUCK_AFTER_SEC=%llu reached after %llu beats: no more heartbeats",
                             (unsigned long long) stuck_after_sec, (unsigned long long) beats);
-                        sd_notifyf(0, "STATUS=stuck barrier=%d beats=%llu pid=%d", barrier,
-                                   (unsigned long long) beats, (int) getpid());
+                        /* plain sd_notify() (not the f variant) on purpose */
+                        char msg[128];
+                        snprintf(msg, sizeof msg, "STATUS=stuck barrier=%d beats=%llu pid=%d", barrier,
+                                 (unsigned long long) beats, (int) getpid());
+                        r = sd_notify(0, msg);
+                        if (r <= 0)
+                                say("sd_notify(STATUS=stuck) returned %d", r);
                         while (!got_term)
                                 pause();
                         return terminated();

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # tests/lib/sysns.sh -- boot a real systemd (the installed one, 252) as PID 1 of
 # fresh namespaces and drive it from the outside.  Sourced by test suites.
 #
@@ -45,9 +45,22 @@
 # (manager --log-level, default info), SYSNS_KEEP=1 keeps temp dirs,
 # SYSNS_CMD_TIMEOUT (s, default 30) bounds every sysns_exec/sysns_ctl.
 # Times are seconds, fractions allowed ("1.5").
+# The library owns the EXIT/INT/TERM/HUP traps (teardown + temp dirs): a
+# suite must not set its own EXIT trap; put units to stop in SYSNS_STOP_UNITS
+# and create scratch dirs with sysns_mktemp.
+#
+# Minimal use:
+#   . "$SDLITE_ROOT/tests/lib/sysns.sh"
+#   sysns_require                        # skip (77) or, with CI=true, fail
+#   sysns_mktemp T; mkdir -p "$T/units"; write "$T/units/foo.service"
+#   SYSNS_STOP_UNITS=(foo.service)
+#   sysns_boot "$T" || sysns_fail "boot"
+#   sysns_ctl start --no-block foo.service
+#   sysns_wait_prop foo.service ActiveState active 10 || sysns_fail "..."
 
 SYSNS_SYSTEMD=${SYSNS_SYSTEMD:-/lib/systemd/systemd}
 SYSNS_PID=
+SYSNS_PIDNS=
 SYSNS_LAUNCHER_PID=
 SYSNS_CGROUP=
 SYSNS_DIR=
@@ -167,7 +180,7 @@ sysns__on_exit() {
             echo "  .. kept $d (SYSNS_KEEP=1)" >&2
         else
             case $d in
-                /tmp/*|/var/tmp/*) rm -rf -- "$d" ;;
+                /?*/sdlite-sysns-*.*) rm -rf -- "$d" ;;
             esac
         fi
     done
@@ -199,7 +212,6 @@ sysns__write_stub_units() {
     done
     [ -e "$u/system.slice" ] ||
         printf '[Unit]\nDescription=sysns stub system slice\n' >"$u/system.slice"
-    # default.target must exist as such; multi-user.target is what we boot into
 }
 
 # Stage run inside `script` (pty = console) and the new namespaces, as the
@@ -253,7 +265,7 @@ EOF
 sysns__sweep_stale_tmp() {
     local d pid
     for d in "$1"/sdlite-sysns-*.*; do
-        [ -d "$d" ] && [ ! -L "$d" ] || continue
+        if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
         pid=${d##*/sdlite-sysns-}
         pid=${pid%%.*}
         case $pid in ''|*[!0-9]*) continue ;; esac
@@ -344,7 +356,9 @@ sysns_boot() {
         if [ -n "$SYSNS_PID" ] && [ "$(cat /proc/"$SYSNS_PID"/comm 2>/dev/null)" = systemd ]; then
             st=$(sysns_ctl is-system-running 2>/dev/null)
             case $st in
-                running|degraded) break ;;
+                running|degraded)
+                    SYSNS_PIDNS=$(readlink /proc/"$SYSNS_PID"/ns/pid)
+                    break ;;
             esac
         fi
         if [ "$(sysns__now_us)" -ge "$deadline" ]; then
@@ -485,7 +499,9 @@ sysns_teardown() {
     [ "$SYSNS__TORN_DOWN" = 1 ] && return 0
     SYSNS__TORN_DOWN=1
     local u deadline
-    if [ -n "$SYSNS_PID" ] && kill -0 "$SYSNS_PID" 2>/dev/null; then
+    # only while SYSNS_PID is still the namespace's PID 1 (not a reused pid)
+    if [ -n "$SYSNS_PID" ] && kill -0 "$SYSNS_PID" 2>/dev/null &&
+       { [ -z "$SYSNS_PIDNS" ] || [ "$(readlink /proc/"$SYSNS_PID"/ns/pid 2>/dev/null)" = "$SYSNS_PIDNS" ]; }; then
         for u in "${SYSNS_STOP_UNITS[@]}"; do
             timeout 10 nsenter -t "$SYSNS_PID" -m -p -u -i -n -- \
                 systemctl --no-pager stop "$u" >/dev/null 2>&1
@@ -515,6 +531,7 @@ sysns_teardown() {
         fi
     fi
     SYSNS_PID=
+    SYSNS_PIDNS=
     SYSNS_LAUNCHER_PID=
     return 0
 }
