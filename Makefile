@@ -43,12 +43,14 @@ $(RUST_A): rust
 # The shared object is linked here rather than by cargo: a cdylib cannot put rustc's exports
 # into libsystemd's version nodes. -u pulls each exported symbol (and only what it needs) out
 # of the archive; the version script makes everything else local. No default libs: the Rust
-# side is no_std and needs no libgcc, so only libc.so.6 is NEEDED.
+# side is no_std and needs no libgcc, so only libc.so.6 is NEEDED. The unstripped twin keeps
+# local symbol names for tests/suites/10-abi.sh (no panic machinery may be linked in).
 $(B)/$(REALNAME): $(RUST_A) libsystemd.sym | $(B)
-	$(CC) -shared -o $@ -Wl,-soname,$(SONAME) -Wl,--version-script=libsystemd.sym \
+	$(CC) -shared -o $(B)/libsystemd-unstripped.so -Wl,-soname,$(SONAME) -Wl,--version-script=libsystemd.sym \
 	    $(addprefix -Wl$(comma)-u$(comma),$(EXPORTS)) \
-	    -Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -s \
+	    -Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed \
 	    -nodefaultlibs $(RUST_A) -lc
+	strip -o $@ $(B)/libsystemd-unstripped.so
 	ln -sf $(REALNAME) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libsystemd.so
 
@@ -59,7 +61,7 @@ $(B)/libsystemd.a: $(RUST_A) libsystemd.sym | $(B)
 	$(CC) -r -nostdlib -o $(B)/sdlite.o $(addprefix -Wl$(comma)-u$(comma),$(EXPORTS)) \
 	    -Wl,--gc-sections $(RUST_A)
 	printf '%s\n' $(EXPORTS) > $(B)/exports.txt
-	objcopy --keep-global-symbols=$(B)/exports.txt --strip-debug \
+	objcopy --keep-global-symbols=$(B)/exports.txt --strip-debug --strip-unneeded \
 	    --remove-section=.llvmbc --remove-section=.llvmcmd $(B)/sdlite.o
 	rm -f $@ && ar rcs $@ $(B)/sdlite.o
 
@@ -103,3 +105,28 @@ check test: deps all
 
 clean:
 	rm -rf $(B) target
+
+# --- examples, listener and demo (issue 4) ---
+# sdlite-listen: the notify-socket listener for machines without systemd (only libc, not sdlite).
+# `make demo` (what the README's quick start ends with) runs examples/demo.sh on the installed
+# library: the Perl, Python and C examples under a real systemd when root and namespaces allow,
+# else under sdlite-listen. Install the listener with `make install-listener` (BINDIR).
+BINDIR         ?= $(PREFIX)/bin
+LISTEN_CFLAGS  ?= -std=gnu11 -O2 -Wall -Wextra -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+
+.PHONY: listener install-listener uninstall-listener demo
+
+listener: $(B)/sdlite-listen
+
+$(B)/sdlite-listen: tools/sdlite-listen.c | $(B)
+	$(CC) $(LISTEN_CFLAGS) -o $@ $< -Wl,-z,relro -Wl,-z,now
+
+install-listener: listener
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/sdlite-listen $(DESTDIR)$(BINDIR)/sdlite-listen
+
+uninstall-listener:
+	rm -f $(DESTDIR)$(BINDIR)/sdlite-listen
+
+demo: all install listener
+	SDLITE_PREFIX=$(PREFIX) SDLITE_LISTEN=$(B)/sdlite-listen examples/demo.sh

@@ -4,6 +4,7 @@
 //! The `vsock:`, `vsock-dgram:`, `vsock-seqpacket:` and `vsock-stream:` forms follow newer
 //! systemd (253+), which 252 rejects with -EINVAL.
 
+use crate::bytes::put;
 use crate::errno::{Errno, Result};
 use crate::parse;
 use core::ffi::CStr;
@@ -25,12 +26,12 @@ pub struct SockAddr {
 impl SockAddr {
     fn new(family: c_int) -> SockAddr {
         let mut buf = [0u8; SA_FAMILY_LEN + SUN_PATH_LEN];
-        buf[..2].copy_from_slice(&(family as u16).to_ne_bytes());
+        put(&mut buf, 0, &(family as u16).to_ne_bytes());
         SockAddr { buf, len: SA_FAMILY_LEN }
     }
 
     pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -52,7 +53,7 @@ pub fn parse(s: &CStr) -> Result<NotifyAddress> {
 /// systemd's sockaddr_un_set_path(): the abstract form does not count a trailing NUL in the
 /// address length, the path form does; both must leave room for one.
 fn parse_unix(b: &[u8]) -> Result<SockAddr> {
-    let (&first, _) = b.split_first().ok_or(Errno::EINVAL)?;
+    let &first = b.first().ok_or(Errno::EINVAL)?;
     if b.len() < 2 || !matches!(first, b'/' | b'@') {
         return Err(Errno::EINVAL);
     }
@@ -60,12 +61,12 @@ fn parse_unix(b: &[u8]) -> Result<SockAddr> {
         return Err(if first == b'@' { Errno::EINVAL } else { Errno::ENAMETOOLONG });
     }
     let mut a = SockAddr::new(libc::AF_UNIX);
-    let path = &mut a.buf[SA_FAMILY_LEN..];
     if first == b'@' {
-        path[1..b.len()].copy_from_slice(&b[1..]);
+        // sun_path[0] stays NUL; the name follows it.
+        put(&mut a.buf, SA_FAMILY_LEN + 1, b.get(1..).unwrap_or_default());
         a.len = SA_FAMILY_LEN + b.len();
     } else {
-        path[..b.len()].copy_from_slice(b);
+        put(&mut a.buf, SA_FAMILY_LEN, b);
         a.len = SA_FAMILY_LEN + b.len() + 1;
     }
     Ok(a)
@@ -84,22 +85,27 @@ fn parse_vsock(s: &CStr) -> Option<Result<NotifyAddress>> {
     Some(vsock_address(s, prefix.len(), *kind))
 }
 
+/// The part of `s` from byte `at` on.
+fn suffix(s: &CStr, at: usize) -> &CStr {
+    s.to_bytes_with_nul().get(at..).and_then(|b| CStr::from_bytes_until_nul(b).ok()).unwrap_or_default()
+}
+
 fn vsock_address(s: &CStr, start: usize, kind: Option<c_int>) -> Result<NotifyAddress> {
-    let rest = &s.to_bytes()[start..];
-    let colon = rest.iter().position(|&c| c == b':').ok_or(Errno::EINVAL)?;
-    let port_at = start + colon + 1;
-    let port_str = CStr::from_bytes_until_nul(&s.to_bytes_with_nul()[port_at..]).map_err(|_| Errno::EINVAL)?;
+    let cid_str = suffix(s, start);
+    let bytes = cid_str.to_bytes();
+    let colon = bytes.iter().position(|&c| c == b':').ok_or(Errno::EINVAL)?;
+    let (cid_field, _) = bytes.split_at_checked(colon).ok_or(Errno::EINVAL)?;
+    let port_str = suffix(s, start + cid_field.len() + 1);
     let port = parse::safe_atou_field(port_str, port_str.to_bytes().len())?;
     if port == VMADDR_PORT_ANY {
         return Err(Errno::EINVAL);
     }
-    let cid_str = CStr::from_bytes_until_nul(&s.to_bytes_with_nul()[start..]).map_err(|_| Errno::EINVAL)?;
-    let cid = match &rest[..colon] {
+    let cid = match cid_field {
         b"" | b"any" | b"-1" => VMADDR_CID_ANY,
         b"hypervisor" => libc::VMADDR_CID_HYPERVISOR,
         b"local" => libc::VMADDR_CID_LOCAL,
         b"host" => libc::VMADDR_CID_HOST,
-        _ => parse::safe_atou_field(cid_str, colon)?,
+        _ => parse::safe_atou_field(cid_str, cid_field.len())?,
     };
     // The manager is always at a specific CID.
     if cid == VMADDR_CID_ANY {
@@ -111,8 +117,8 @@ fn vsock_address(s: &CStr, start: usize, kind: Option<c_int>) -> Result<NotifyAd
 /// struct sockaddr_vm: family, reserved, port, cid, flags, zero padding (16 bytes).
 pub fn vsock_sockaddr(cid: u32, port: u32) -> SockAddr {
     let mut a = SockAddr::new(libc::AF_VSOCK);
-    a.buf[4..8].copy_from_slice(&port.to_ne_bytes());
-    a.buf[8..12].copy_from_slice(&cid.to_ne_bytes());
+    put(&mut a.buf, 4, &port.to_ne_bytes());
+    put(&mut a.buf, 8, &cid.to_ne_bytes());
     a.len = 16;
     a
 }

@@ -1,6 +1,7 @@
 //! Ancillary data (SCM_RIGHTS, SCM_CREDENTIALS) laid out as the kernel reads it: the cmsghdr
 //! arithmetic of <sys/socket.h>, written into a byte buffer without pointer casts.
 
+use crate::bytes::put;
 use core::mem::size_of;
 use libc::c_int;
 
@@ -39,11 +40,11 @@ pub const STACK_CONTROL: usize = space(MAX_FDS * size_of::<c_int>()) + space(UCR
 #[repr(C, align(8))]
 pub struct StackBuf(pub [u8; STACK_CONTROL]);
 
-fn header(buf: &mut [u8], data_len: usize, kind: c_int) {
-    buf[..size_of::<usize>()].copy_from_slice(&len(data_len).to_ne_bytes());
-    let level_at = size_of::<usize>();
-    buf[level_at..level_at + 4].copy_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
-    buf[level_at + 4..level_at + 8].copy_from_slice(&kind.to_ne_bytes());
+fn header(buf: &mut [u8], at: usize, data_len: usize, kind: c_int) {
+    let level_at = at + size_of::<usize>();
+    put(buf, at, &len(data_len).to_ne_bytes());
+    put(buf, level_at, &libc::SOL_SOCKET.to_ne_bytes());
+    put(buf, level_at + 4, &kind.to_ne_bytes());
 }
 
 /// Writes SCM_RIGHTS for `n_fds` descriptors (their values from `fds`, or zeros where `fds` is
@@ -52,20 +53,18 @@ pub fn write(buf: &mut [u8], n_fds: usize, fds: &[c_int], creds: Option<&libc::u
     buf.fill(0);
     let mut at = 0;
     if n_fds > 0 {
-        let data_len = n_fds * size_of::<c_int>();
-        header(&mut buf[at..], data_len, libc::SCM_RIGHTS);
+        let data_len = n_fds.saturating_mul(size_of::<c_int>());
+        header(buf, at, data_len, libc::SCM_RIGHTS);
         for (i, fd) in fds.iter().enumerate() {
-            let p = at + HDR + i * size_of::<c_int>();
-            buf[p..p + size_of::<c_int>()].copy_from_slice(&fd.to_ne_bytes());
+            put(buf, at + HDR + i * size_of::<c_int>(), &fd.to_ne_bytes());
         }
-        at += space(data_len);
+        at = at.saturating_add(space(data_len));
     }
     if let Some(c) = creds {
-        header(&mut buf[at..], UCRED_LEN, libc::SCM_CREDENTIALS);
-        let p = at + HDR;
-        buf[p..p + 4].copy_from_slice(&c.pid.to_ne_bytes());
-        buf[p + 4..p + 8].copy_from_slice(&c.uid.to_ne_bytes());
-        buf[p + 8..p + 12].copy_from_slice(&c.gid.to_ne_bytes());
+        header(buf, at, UCRED_LEN, libc::SCM_CREDENTIALS);
+        put(buf, at + HDR, &c.pid.to_ne_bytes());
+        put(buf, at + HDR + 4, &c.uid.to_ne_bytes());
+        put(buf, at + HDR + 8, &c.gid.to_ne_bytes());
     }
 }
 

@@ -1,6 +1,7 @@
 //! The sd_is_* family: what kind of file is behind a passed fd. Argument checks come first, in
 //! libsystemd's order, before the fd is looked at; nothing here changes the fd.
 
+use crate::bytes::put;
 use crate::errno::{Errno, Result};
 use crate::sys::{self, SockName};
 use core::ffi::CStr;
@@ -97,7 +98,10 @@ fn sockname(fd: c_int) -> Result<SockName> {
 }
 
 fn family_of(bytes: &[u8]) -> c_int {
-    u16::from_ne_bytes([bytes[0], bytes[1]]) as c_int
+    match bytes {
+        [a, b, ..] => u16::from_ne_bytes([*a, *b]) as c_int,
+        _ => libc::AF_UNSPEC,
+    }
 }
 
 pub fn is_socket(fd: c_int, family: c_int, kind: c_int, listening: c_int) -> Result<bool> {
@@ -157,21 +161,23 @@ pub fn is_socket_sockaddr(fd: c_int, kind: c_int, addr: Option<&[u8]>, addr_len:
     if family_of(&name.bytes) != family {
         return Ok(false);
     }
-    let ours = &name.bytes;
-    let nonzero_and_differs = |r: core::ops::Range<usize>| addr[r.clone()].iter().any(|&b| b != 0) && addr[r.clone()] != ours[r];
+    let theirs = |r: core::ops::Range<usize>| addr.get(r).unwrap_or_default();
+    let ours = |r: core::ops::Range<usize>| name.bytes.get(r).unwrap_or_default();
+    let equal = |r: core::ops::Range<usize>| theirs(r.clone()) == ours(r);
+    // A field the caller left zero matches anything.
+    let unset_or_equal = |r: core::ops::Range<usize>| theirs(r.clone()).iter().all(|&b| b == 0) || equal(r);
     if family == libc::AF_INET {
         if name.len < SOCKADDR_IN_LEN || addr_len < SOCKADDR_IN_LEN {
             return Err(Errno::EINVAL);
         }
-        // sin_port 2..4 (0: any), sin_addr 4..8 (compared exactly: 0.0.0.0 is no wildcard).
-        return Ok(!nonzero_and_differs(2..4) && addr[4..8] == ours[4..8]);
+        // sin_port 2..4, sin_addr 4..8 (compared exactly: 0.0.0.0 is no wildcard).
+        return Ok(unset_or_equal(2..4) && equal(4..8));
     }
     if name.len < SOCKADDR_IN6_LEN || addr_len < SOCKADDR_IN6_LEN {
         return Err(Errno::EINVAL);
     }
-    // sin6_port 2..4, sin6_flowinfo 4..8, sin6_addr 8..24, sin6_scope_id 24..28; the first two
-    // and the scope are compared only when set.
-    Ok(!nonzero_and_differs(2..4) && !nonzero_and_differs(4..8) && !nonzero_and_differs(24..28) && addr[8..24] == ours[8..24])
+    // sin6_port 2..4, sin6_flowinfo 4..8, sin6_addr 8..24, sin6_scope_id 24..28.
+    Ok(unset_or_equal(2..4) && unset_or_equal(4..8) && unset_or_equal(24..28) && equal(8..24))
 }
 
 /// How sd_is_socket_unix() was asked to match the path: `length` is the caller's (0: strlen of
@@ -194,18 +200,18 @@ pub fn is_socket_unix<'a>(
         return Ok(false);
     }
     let Some((length, prefix)) = path else { return Ok(true) };
-    let sun_path = &name.bytes[SA_FAMILY_LEN..];
+    let sun_path = |n: usize| name.bytes.get(SA_FAMILY_LEN..SA_FAMILY_LEN.saturating_add(n));
     if length == 0 {
         // Unnamed (e.g. socketpair).
         return Ok(name.len == SA_FAMILY_LEN);
     }
-    if prefix(1)[0] != 0 {
+    if prefix(1).first() != Some(&0) {
         // A path: the first `length` bytes and the byte after them (so a shorter `length` than
         // the path's is a "prefix plus one more byte" match, as in libsystemd).
-        return Ok(name.len > SA_FAMILY_LEN + length && prefix(length + 1) == &sun_path[..length + 1]);
+        return Ok(name.len > SA_FAMILY_LEN + length && sun_path(length + 1) == Some(prefix(length + 1)));
     }
     // Abstract: `length` counts the leading NUL and must cover the whole name.
-    Ok(name.len == SA_FAMILY_LEN + length && prefix(length) == &sun_path[..length])
+    Ok(name.len == SA_FAMILY_LEN + length && sun_path(length) == Some(prefix(length)))
 }
 
 /// `path` is the caller's (absolute) queue name, e.g. "/myqueue".
@@ -234,8 +240,8 @@ fn join<'b>(buf: &'b mut [u8], dir: &[u8], name: &[u8]) -> Option<&'b CStr> {
     if len + 1 > buf.len() {
         return None;
     }
-    buf[..dir.len()].copy_from_slice(dir);
-    buf[dir.len()..len].copy_from_slice(name);
-    buf[len] = 0;
-    CStr::from_bytes_with_nul(&buf[..=len]).ok()
+    put(buf, 0, dir);
+    put(buf, dir.len(), name);
+    put(buf, len, &[0]);
+    CStr::from_bytes_with_nul(buf.get(..=len)?).ok()
 }

@@ -205,9 +205,7 @@ fn strv_new(n: usize, names: Names) -> Result<*mut *mut c_char> {
             return Err(Errno::ENOMEM);
         }
         // SAFETY: `s` has word.len() + 1 bytes.
-        let out = unsafe { core::slice::from_raw_parts_mut(s, word.len() + 1) };
-        let len = listen::unescape(word, out);
-        out[len] = 0;
+        listen::unescape_to_c(word, unsafe { core::slice::from_raw_parts_mut(s, word.len() + 1) });
         *slot = s.cast();
     }
     Ok(array)

@@ -7,6 +7,7 @@
 mod address;
 mod barrier;
 mod booted;
+mod bytes;
 mod cmsg;
 mod env;
 mod errno;

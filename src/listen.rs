@@ -1,6 +1,7 @@
 //! Socket activation: `$LISTEN_PID`, `$LISTEN_FDS`, `$LISTEN_FDNAMES` (and, as systemd 258+ does,
 //! `$LISTEN_PIDFDID`) → how many fds from SD_LISTEN_FDS_START on are ours, and their names.
 
+use crate::bytes::put;
 use crate::env;
 use crate::errno::{Errno, Result};
 use crate::parse;
@@ -124,26 +125,26 @@ impl<'a> FdNames<'a> {
         let raw = self.raw;
         let mut start = Some(0);
         core::iter::from_fn(move || {
-            let from = start?;
+            let rest = raw.get(start?..)?;
             let mut escaped = false;
-            for (i, &c) in raw[from..].iter().enumerate() {
+            for (i, &c) in rest.iter().enumerate() {
                 if escaped {
                     escaped = false;
                 } else if c == b'\\' {
                     escaped = true;
                 } else if c == b':' {
-                    start = Some(from + i + 1);
-                    return Some(&raw[from..from + i]);
+                    start = start.map(|s| s + i + 1);
+                    return rest.get(..i);
                 }
             }
             start = None;
-            Some(&raw[from..])
+            Some(rest)
         })
     }
 }
 
-/// Writes `word` without its escapes into `out` (at least `word.len()` long); returns the length.
-pub fn unescape(word: &[u8], out: &mut [u8]) -> usize {
+/// Writes `word` without its escapes, and a NUL, into `out` (at least `word.len() + 1` long).
+pub fn unescape_to_c(word: &[u8], out: &mut [u8]) {
     let mut n = 0;
     let mut escaped = false;
     for &c in word {
@@ -152,10 +153,10 @@ pub fn unescape(word: &[u8], out: &mut [u8]) -> usize {
             continue;
         }
         escaped = false;
-        out[n] = c;
+        put(out, n, &[c]);
         n += 1;
     }
-    n
+    put(out, n, &[0]);
 }
 
 #[cfg(test)]
@@ -167,9 +168,10 @@ mod tests {
         Ok(names
             .words()
             .map(|w| {
-                let mut out = vec![0; w.len()];
-                let n = unescape(w, &mut out);
-                String::from_utf8(out[..n].to_vec()).unwrap()
+                let mut out = vec![0xff; w.len() + 1];
+                unescape_to_c(w, &mut out);
+                let c = std::ffi::CStr::from_bytes_until_nul(&out).unwrap();
+                c.to_str().unwrap().to_owned()
             })
             .collect())
     }

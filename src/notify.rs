@@ -135,7 +135,7 @@ fn transmit(sock: &Fd, name: &[u8], kind: c_int, msg: &Message) -> Result<()> {
         });
         match r {
             Ok(n) if kind == libc::SOCK_STREAM && n < data.len() => {
-                data = &data[n..];
+                data = data.get(n..).unwrap_or_default();
                 n_fds = 0;
                 creds = None;
             }
@@ -163,8 +163,7 @@ fn with_control<T>(
     f: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<T> {
     let len = cmsg::control_len(n_fds, creds.is_some());
-    if len <= stack.0.len() {
-        let buf = &mut stack.0[..len];
+    if let Some(buf) = stack.0.get_mut(..len) {
         cmsg::write(buf, n_fds, fds, creds);
         return f(buf);
     }

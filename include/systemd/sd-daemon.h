@@ -48,14 +48,6 @@ int sd_pid_notifyf(pid_t pid, int unset_environment, const char *format, ...) _s
 int sd_pid_notifyf_with_fds(pid_t pid, int unset_environment, const int *fds, size_t n_fds,
                             const char *format, ...) _sd_printf_(5, 6);
 
-#ifdef __cplusplus
-}
-#endif
-
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
 
 /*
  Sends `state` to the service manager. See sd_notify(3).
@@ -164,7 +156,7 @@ int sd_is_socket_unix(int fd, int type, int listening, const char *path, size_t 
 int sd_is_mq(int fd, const char *path);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}
+#endif
 
-#endif  /* foosddaemonhfoo */
+#endif /* foosddaemonhfoo */

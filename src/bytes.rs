@@ -1,0 +1,10 @@
+//! Writing into fixed-size buffers without a panicking path: the library is loaded into other
+//! people's processes, where a bounds-check panic would abort them.
+
+/// Copies `bytes` to `buf[at..]`. Callers size `buf` for what they write, so nothing is ever cut
+/// off; if one ever got it wrong, bytes would be dropped rather than the host process aborted.
+pub fn put(buf: &mut [u8], at: usize, bytes: &[u8]) {
+    if let Some(dst) = buf.get_mut(at..).and_then(|b| b.get_mut(..bytes.len())) {
+        dst.copy_from_slice(bytes);
+    }
+}
