@@ -1,0 +1,97 @@
+# shellcheck shell=bash disable=SC2034 # variables for the suites that source this
+# tests/lib/check.sh -- the small harness of the static suites (10-abi, 11-header,
+# 12-pkgconfig-install). Sourced; sets the runner's variables when a suite runs alone
+# (see tests/CONVENTIONS.md), and gives:
+#   pass MSG / fail MSG / info MSG   one line each; fail marks the suite failed, goes on
+#   skip_or_fail MSG                 exit 77, or exit 1 under CI=true
+#   need CMD...                      skip_or_fail unless every CMD is on PATH
+#   scratch VAR                      VAR=a new mktemp -d directory, removed at exit
+#   finish                           exit 0 if nothing failed, else 1 (prints a summary)
+#   sym_exports                      "name node" per sd_* symbol that libsystemd.sym exports
+#   sym_nodes                        "node parent" per version node of libsystemd.sym, in order
+#   header_functions FILE            names of the functions FILE declares (comments stripped,
+#                                    no expansion), one a line, sorted
+
+export LC_ALL=C
+CHECK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+export SDLITE_ROOT=${SDLITE_ROOT:-$(cd "$CHECK_HERE/../.." && pwd -P)}
+export SDLITE_BUILD=${SDLITE_BUILD:-$SDLITE_ROOT/build}
+export PKG_CONFIG_PATH=${PKG_CONFIG_PATH:-$SDLITE_BUILD/pkgconfig}
+export SYSTEM_LIBSYSTEMD=${SYSTEM_LIBSYSTEMD:-/usr/lib/x86_64-linux-gnu/libsystemd.so.0}
+SYM_FILE=$SDLITE_ROOT/libsystemd.sym
+SYSTEM_HEADER=/usr/include/systemd/sd-daemon.h
+
+CHECK_FAILED=0
+CHECK_PASSED=0
+CHECK_SCRATCH=()
+
+pass() { CHECK_PASSED=$((CHECK_PASSED + 1)); printf 'PASS: %s\n' "$*"; }
+fail() { CHECK_FAILED=$((CHECK_FAILED + 1)); printf 'FAIL: %s\n' "$*"; }
+info() { printf '  .. %s\n' "$*"; }
+
+skip_or_fail() {
+    if [ "${CI:-}" = true ]; then
+        printf 'FAIL: cannot run: %s (CI=true: not allowed to skip)\n' "$*"
+        exit 1
+    fi
+    printf 'SKIP: %s\n' "$*"
+    exit 77
+}
+
+need() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 || skip_or_fail "'$c' not found (make deps installs the test tools)"
+    done
+}
+
+check__cleanup() {
+    local d
+    for d in "${CHECK_SCRATCH[@]}"; do
+        [ -n "$d" ] && rm -rf -- "$d"
+    done
+}
+trap check__cleanup EXIT
+
+scratch() {
+    local d
+    d=$(mktemp -d "${TMPDIR:-/tmp}/sdlite-test.XXXXXX") || { echo "FAIL: mktemp"; exit 1; }
+    CHECK_SCRATCH+=("$d")
+    printf -v "$1" '%s' "$d"
+}
+
+finish() {
+    if [ "$CHECK_FAILED" -gt 0 ]; then
+        printf '%d checks passed, %d FAILED\n' "$CHECK_PASSED" "$CHECK_FAILED"
+        exit 1
+    fi
+    printf '%d checks passed\n' "$CHECK_PASSED"
+    exit 0
+}
+
+# libsystemd.sym without its C comments.
+check__sym_text() { perl -0pe 's{/\*.*?\*/}{}gs' "$SYM_FILE"; }
+
+sym_exports() {
+    check__sym_text | awk '
+        /^[ \t]*[A-Za-z0-9_.]+[ \t]*\{/ { node = $1; sub(/\{.*/, "", node); global = 1; next }
+        /^[ \t]*global:/ { global = 1; next }
+        /^[ \t]*local:/  { global = 0; next }
+        node != "" && global && /^[ \t]*sd_[A-Za-z0-9_]+[ \t]*;/ {
+            s = $0; gsub(/[ \t;]/, "", s); print s, node }'
+}
+
+sym_nodes() {
+    check__sym_text | awk '
+        /^[ \t]*[A-Za-z0-9_.]+[ \t]*\{/ { node = $1; sub(/\{.*/, "", node); next }
+        /^[ \t]*\}/ && node != "" {
+            parent = $0; gsub(/[ \t};]/, "", parent)
+            print node, (parent == "" ? "-" : parent); node = "" }'
+}
+
+header_functions() {
+    # -fpreprocessed: strip comments and nothing else (no includes, no macro expansion).
+    gcc -fpreprocessed -dD -E -P -x c "$1" 2>/dev/null |
+        grep -v '^[[:space:]]*#' | tr '\n' ' ' | tr ';' '\n' |
+        perl -ne 'print "$1\n" if /(?<![A-Za-z0-9_])(sd_[A-Za-z0-9_]+)\s*\(/' | sort -u
+}
