@@ -26,7 +26,7 @@ EXPORTS      := $(shell sed -n 's/^ *\(sd_[a-z_]*\);$$/\1/p' libsystemd.sym)
 comma        := ,
 
 # Debian packages the tests need (reference library and header, real consumers, tools).
-TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd \
+TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
                 liblinux-systemd-perl libffi-platypus-perl libanyevent-perl util-linux \
                 valgrind dbus-daemon libdbus-1-dev
 

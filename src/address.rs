@@ -24,10 +24,12 @@ pub struct SockAddr {
 }
 
 impl SockAddr {
-    fn new(family: c_int) -> SockAddr {
-        let mut buf = [0u8; SA_FAMILY_LEN + SUN_PATH_LEN];
-        put(&mut buf, 0, &(family as u16).to_ne_bytes());
-        SockAddr { buf, len: SA_FAMILY_LEN }
+    pub fn new() -> SockAddr {
+        SockAddr { buf: [0; SA_FAMILY_LEN + SUN_PATH_LEN], len: 0 }
+    }
+
+    fn set_family(&mut self, family: c_int) {
+        put(&mut self.buf, 0, &(family as u16).to_ne_bytes());
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -35,54 +37,82 @@ impl SockAddr {
     }
 }
 
+/// How to reach the address `parse_into` wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Unix,
+    /// The socket type the form asked for, or None for plain `vsock:` (datagram, with systemd's
+    /// fallbacks).
+    Vsock(Option<c_int>),
+}
+
+/// Parses `s` into `addr`, which the caller owns (the send path keeps it on its stack: no
+/// copies of the address on the way).
+pub fn parse_into(s: &CStr, addr: &mut SockAddr) -> Result<Transport> {
+    match s.to_bytes().first() {
+        Some(b'/' | b'@') => {
+            set_unix(addr, s.to_bytes())?;
+            Ok(Transport::Unix)
+        }
+        _ => {
+            let (start, kind) = vsock_form(s.to_bytes()).ok_or(Errno::EINVAL)?;
+            set_vsock(addr, s, start)?;
+            Ok(Transport::Vsock(kind))
+        }
+    }
+}
+
+#[cfg(any(test, feature = "std"))]
 #[derive(Clone)]
 pub enum NotifyAddress {
     Unix(SockAddr),
-    /// `kind` is the socket type the form asked for, or None for plain `vsock:` (datagram, with
-    /// systemd's fallbacks).
     Vsock { addr: SockAddr, kind: Option<c_int> },
 }
 
+/// `parse_into` for tests and fuzz targets, which want the address by value.
+#[cfg(any(test, feature = "std"))]
 pub fn parse(s: &CStr) -> Result<NotifyAddress> {
-    match parse_vsock(s) {
-        Some(r) => r,
-        None => parse_unix(s.to_bytes()).map(NotifyAddress::Unix),
-    }
+    let mut addr = SockAddr::new();
+    Ok(match parse_into(s, &mut addr)? {
+        Transport::Unix => NotifyAddress::Unix(addr),
+        Transport::Vsock(kind) => NotifyAddress::Vsock { addr, kind },
+    })
 }
 
 /// systemd's sockaddr_un_set_path(): the abstract form does not count a trailing NUL in the
 /// address length, the path form does; both must leave room for one.
-fn parse_unix(b: &[u8]) -> Result<SockAddr> {
+fn set_unix(a: &mut SockAddr, b: &[u8]) -> Result<()> {
     let &first = b.first().ok_or(Errno::EINVAL)?;
-    if b.len() < 2 || !matches!(first, b'/' | b'@') {
+    if b.len() < 2 {
         return Err(Errno::EINVAL);
     }
     if b.len() + 1 > SUN_PATH_LEN {
         return Err(if first == b'@' { Errno::EINVAL } else { Errno::ENAMETOOLONG });
     }
-    let mut a = SockAddr::new(libc::AF_UNIX);
+    a.set_family(libc::AF_UNIX);
     if first == b'@' {
-        // sun_path[0] stays NUL; the name follows it.
+        // sun_path[0] is NUL; the name follows it.
+        put(&mut a.buf, SA_FAMILY_LEN, &[0]);
         put(&mut a.buf, SA_FAMILY_LEN + 1, b.get(1..).unwrap_or_default());
         a.len = SA_FAMILY_LEN + b.len();
     } else {
         put(&mut a.buf, SA_FAMILY_LEN, b);
+        put(&mut a.buf, SA_FAMILY_LEN + b.len(), &[0]);
         a.len = SA_FAMILY_LEN + b.len() + 1;
     }
-    Ok(a)
+    Ok(())
 }
 
-/// None when `s` is not a vsock form at all.
-fn parse_vsock(s: &CStr) -> Option<Result<NotifyAddress>> {
+/// Where the CID starts and which socket type the form asks for; None when `b` is not a vsock
+/// form at all.
+fn vsock_form(b: &[u8]) -> Option<(usize, Option<c_int>)> {
     const FORMS: [(&[u8], Option<c_int>); 4] = [
         (b"vsock:", None),
         (b"vsock-dgram:", Some(libc::SOCK_DGRAM)),
         (b"vsock-seqpacket:", Some(libc::SOCK_SEQPACKET)),
         (b"vsock-stream:", Some(libc::SOCK_STREAM)),
     ];
-    let b = s.to_bytes();
-    let (prefix, kind) = FORMS.iter().find(|(p, _)| b.starts_with(p))?;
-    Some(vsock_address(s, prefix.len(), *kind))
+    FORMS.iter().find(|(p, _)| b.starts_with(p)).map(|(p, kind)| (p.len(), *kind))
 }
 
 /// The part of `s` from byte `at` on.
@@ -90,7 +120,8 @@ fn suffix(s: &CStr, at: usize) -> &CStr {
     s.to_bytes_with_nul().get(at..).and_then(|b| CStr::from_bytes_until_nul(b).ok()).unwrap_or_default()
 }
 
-fn vsock_address(s: &CStr, start: usize, kind: Option<c_int>) -> Result<NotifyAddress> {
+/// `CID:PORT` from byte `start` of `s`, as newer systemd's socket_address_parse_vsock().
+fn set_vsock(a: &mut SockAddr, s: &CStr, start: usize) -> Result<()> {
     let cid_str = suffix(s, start);
     let bytes = cid_str.to_bytes();
     let colon = bytes.iter().position(|&c| c == b':').ok_or(Errno::EINVAL)?;
@@ -111,12 +142,14 @@ fn vsock_address(s: &CStr, start: usize, kind: Option<c_int>) -> Result<NotifyAd
     if cid == VMADDR_CID_ANY {
         return Err(Errno::EINVAL);
     }
-    Ok(NotifyAddress::Vsock { addr: vsock_sockaddr(cid, port), kind })
+    *a = vsock_sockaddr(cid, port);
+    Ok(())
 }
 
 /// struct sockaddr_vm: family, reserved, port, cid, flags, zero padding (16 bytes).
 pub fn vsock_sockaddr(cid: u32, port: u32) -> SockAddr {
-    let mut a = SockAddr::new(libc::AF_VSOCK);
+    let mut a = SockAddr::new();
+    a.set_family(libc::AF_VSOCK);
     put(&mut a.buf, 4, &port.to_ne_bytes());
     put(&mut a.buf, 8, &cid.to_ne_bytes());
     a.len = 16;

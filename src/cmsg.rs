@@ -37,8 +37,12 @@ pub fn control_len(n_fds: usize, with_creds: bool) -> usize {
 /// Room for the largest message this library builds on the stack.
 pub const STACK_CONTROL: usize = space(MAX_FDS * size_of::<c_int>()) + space(UCRED_LEN);
 
+/// Room for a few fds and credentials: what nearly every message with control data needs.
+pub const SMALL_CONTROL: usize = space(4 * size_of::<c_int>()) + space(UCRED_LEN);
+
+/// A control buffer aligned as a cmsghdr.
 #[repr(C, align(8))]
-pub struct StackBuf(pub [u8; STACK_CONTROL]);
+pub struct Aligned<const N: usize>(pub [u8; N]);
 
 fn header(buf: &mut [u8], at: usize, data_len: usize, kind: c_int) {
     let level_at = at + size_of::<usize>();
@@ -48,9 +52,8 @@ fn header(buf: &mut [u8], at: usize, data_len: usize, kind: c_int) {
 }
 
 /// Writes SCM_RIGHTS for `n_fds` descriptors (their values from `fds`, or zeros where `fds` is
-/// shorter) and, when given, SCM_CREDENTIALS, into `buf`, which must be `control_len(..)` long.
+/// shorter) and, when given, SCM_CREDENTIALS, into `buf`: zeroed, and `control_len(..)` long.
 pub fn write(buf: &mut [u8], n_fds: usize, fds: &[c_int], creds: Option<&libc::ucred>) {
-    buf.fill(0);
     let mut at = 0;
     if n_fds > 0 {
         let data_len = n_fds.saturating_mul(size_of::<c_int>());

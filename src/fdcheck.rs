@@ -229,7 +229,12 @@ pub fn is_mq(fd: c_int, path: Option<&CStr>) -> Result<bool> {
     }
     let st = sys::fstat(fd)?;
     let mut buf = [0u8; libc::PATH_MAX as usize];
-    let full = join(&mut buf, b"/dev/mqueue", path.to_bytes()).ok_or(Errno::ENAMETOOLONG)?;
+    // Too long for the kernel: answer as stat(2) would have, errno included (libsystemd's
+    // stat call leaves it set, and callers can see that).
+    let full = join(&mut buf, b"/dev/mqueue", path.to_bytes()).ok_or_else(|| {
+        crate::errno::set_errno(libc::ENAMETOOLONG);
+        Errno::ENAMETOOLONG
+    })?;
     Ok(same_inode(&st, &sys::stat(full)?))
 }
 

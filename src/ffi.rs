@@ -102,7 +102,7 @@ pub unsafe extern "C" fn sdlite_pid_notify_with_fds(
 /// Used by the variadic functions when formatting fails (systemd 254+ semantics).
 #[no_mangle]
 pub extern "C" fn sdlite_unset_notify_socket() {
-    let _ = notify::unset_if(true, Ok(()));
+    notify::unset_environment();
 }
 
 /// Waits until the service manager has processed every message sent before, up to `timeout`

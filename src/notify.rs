@@ -11,7 +11,7 @@
 //!   such explicit credentials can never be refused, so we attach credentials only when they say
 //!   something the kernel would not: another pid.
 
-use crate::address::{self, NotifyAddress};
+use crate::address::{self, SockAddr, Transport};
 use crate::cmsg;
 use crate::env;
 use crate::errno::{Errno, Result};
@@ -27,15 +27,6 @@ pub enum FdArray<'a> {
     /// More fds than the kernel accepts in one message; never read, since the kernel refuses the
     /// count before it looks at a single fd.
     TooMany(usize),
-}
-
-impl FdArray<'_> {
-    fn count(&self) -> usize {
-        match self {
-            FdArray::Fds(f) => f.len(),
-            FdArray::TooMany(n) => *n,
-        }
-    }
 }
 
 pub struct Message<'a> {
@@ -64,9 +55,13 @@ pub fn pid_notify_with_fds(
 /// Removes `$NOTIFY_SOCKET` when asked, then passes `r` on.
 pub fn unset_if<T>(unset: bool, r: Result<T>) -> Result<T> {
     if unset {
-        env::unset(env::NOTIFY_SOCKET);
+        unset_environment();
     }
     r
+}
+
+pub fn unset_environment() {
+    env::unset(env::NOTIFY_SOCKET);
 }
 
 /// sd_pid_notify_with_fds() without its environment side effect: Ok(0) when `$NOTIFY_SOCKET` is
@@ -75,14 +70,14 @@ pub fn send_to_manager(msg: &Message) -> Result<c_int> {
     let Some(value) = env::get(env::NOTIFY_SOCKET) else {
         return Ok(0);
     };
-    let addr = address::parse(value)?;
-    match &addr {
-        NotifyAddress::Unix(a) => {
+    let mut addr = SockAddr::new();
+    match address::parse_into(value, &mut addr)? {
+        Transport::Unix => {
             let sock = sys::socket(libc::AF_UNIX, libc::SOCK_DGRAM)?;
-            transmit(&sock, a.bytes(), libc::SOCK_DGRAM, msg)?;
+            transmit(&sock, addr.bytes(), libc::SOCK_DGRAM, msg)?;
         }
-        NotifyAddress::Vsock { addr, kind } => {
-            let (sock, kind) = vsock::open(addr, *kind)?;
+        Transport::Vsock(kind) => {
+            let (sock, kind) = vsock::open(&addr, kind)?;
             let name = if kind == libc::SOCK_DGRAM { addr.bytes() } else { &[] };
             transmit(&sock, name, kind, msg)?;
             if kind != libc::SOCK_DGRAM {
@@ -123,14 +118,12 @@ fn transmit(sock: &Fd, name: &[u8], kind: c_int, msg: &Message) -> Result<()> {
     let mut creds = explicit_credentials(msg.pid);
     let mut grown = false;
     let mut data = msg.state;
-    let mut n_fds = msg.fds.count();
-    let fds = match msg.fds {
-        FdArray::Fds(f) => f,
-        FdArray::TooMany(_) => &[],
+    let (mut n_fds, fds) = match msg.fds {
+        FdArray::Fds(f) => (f.len(), f),
+        FdArray::TooMany(n) => (n, &[][..]),
     };
-    let mut stack = cmsg::StackBuf([0; cmsg::STACK_CONTROL]);
     loop {
-        let r = with_control(&mut stack, n_fds, fds, creds.as_ref(), |control| {
+        let r = with_control(n_fds, fds, creds.as_ref(), |control| {
             sys::sendmsg(sock, name, data, control, libc::MSG_NOSIGNAL)
         });
         match r {
@@ -151,21 +144,26 @@ fn transmit(sock: &Fd, name: &[u8], kind: c_int, msg: &Message) -> Result<()> {
     }
 }
 
-/// Runs `f` with the control data for `n_fds` fds and `creds`: on the stack normally, in a
-/// temporary mapping for fd counts beyond what the kernel takes, so that the kernel itself
+/// Runs `f` with the control data for `n_fds` fds and `creds`, in a stack buffer no larger than
+/// a common message needs (zeroing a buffer for 253 fds was a fifth of a plain sd_notify), or in
+/// a temporary mapping for fd counts beyond what the kernel takes, so that the kernel itself
 /// gives its answer for them (EINVAL, or ENOBUFS when the buffer is too big to copy in), as it
 /// does for libsystemd.
 fn with_control<T>(
-    stack: &mut cmsg::StackBuf,
     n_fds: usize,
     fds: &[c_int],
     creds: Option<&libc::ucred>,
     f: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<T> {
     let len = cmsg::control_len(n_fds, creds.is_some());
-    if let Some(buf) = stack.0.get_mut(..len) {
-        cmsg::write(buf, n_fds, fds, creds);
-        return f(buf);
+    if len == 0 {
+        return f(&[]);
+    }
+    if len <= cmsg::SMALL_CONTROL {
+        return in_stack::<{ cmsg::SMALL_CONTROL }, T>(len, n_fds, fds, creds, f);
+    }
+    if len <= cmsg::STACK_CONTROL {
+        return in_stack::<{ cmsg::STACK_CONTROL }, T>(len, n_fds, fds, creds, f);
     }
     if len > i32::MAX as usize {
         return Err(Errno::ENOBUFS);
@@ -173,4 +171,17 @@ fn with_control<T>(
     let mut map = sys::Mapping::new(len)?;
     cmsg::write(map.bytes_mut(), n_fds, &[], creds);
     f(map.bytes_mut())
+}
+
+fn in_stack<const N: usize, T>(
+    len: usize,
+    n_fds: usize,
+    fds: &[c_int],
+    creds: Option<&libc::ucred>,
+    f: impl FnOnce(&[u8]) -> Result<T>,
+) -> Result<T> {
+    let mut buf = cmsg::Aligned([0u8; N]);
+    let control = buf.0.get_mut(..len).ok_or(Errno::ENOBUFS)?;
+    cmsg::write(control, n_fds, fds, creds);
+    f(control)
 }
