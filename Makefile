@@ -130,3 +130,9 @@ uninstall-listener:
 
 demo: all install listener
 	SDLITE_PREFIX=$(PREFIX) SDLITE_LISTEN=$(B)/sdlite-listen examples/demo.sh
+
+install: install-listener
+uninstall: uninstall-listener
+
+# The README's first command: what a newcomer runs on a fresh machine.
+quickstart: deps demo

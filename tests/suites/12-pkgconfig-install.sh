@@ -54,12 +54,13 @@ name=$(sed -n 's/^Name: *//p' "$BUILD/pkgconfig/libsystemd.pc")
 # make with only the variables given on its command line (none inherited from the environment).
 mk() { env -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR -u PKGCONFIGDIR \
            make --no-print-directory -C "$SDLITE_ROOT" -o all "$@" >"$T/make.out" 2>&1; }
-# expect_tree SCAN DESTDIR LIBDIR INCDIR PCDIR: the files under SCAN are exactly the installed
-# ones, at DESTDIR+dir, with their links, modes and bytes.
+# expect_tree SCAN DESTDIR LIBDIR INCDIR PCDIR BINDIR: the files under SCAN are exactly the
+# installed ones, at DESTDIR+dir, with their links, modes and bytes.
 expect_tree() {
-    local scan=$1 dir=$2 lib=$3 inc=$4 pcd=$5 ok=1 f want have
+    local scan=$1 dir=$2 lib=$3 inc=$4 pcd=$5 bin=$6 ok=1 f want have
     want=$(printf '%s\n' "$lib/$REAL" "$lib/libsystemd.so.0" "$lib/libsystemd.so" "$lib/libsystemd.a" \
-                         "$inc/systemd/sd-daemon.h" "$pcd/libsystemd.pc" | awk -v d="$dir" '{ print d $0 }' | sort)
+                         "$inc/systemd/sd-daemon.h" "$pcd/libsystemd.pc" "$bin/sdlite-listen" |
+           awk -v d="$dir" '{ print d $0 }' | sort)
     have=$(find "$scan" -type f -o -type l | sort)
     if [ "$want" != "$have" ]; then
         fail "installed files differ ('<' expected, '>' installed):"
@@ -71,11 +72,12 @@ expect_tree() {
     cmp -s "$dir$lib/$REAL" "$BUILD/$REAL" || { fail "$lib/$REAL is not build/$REAL"; ok=0; }
     cmp -s "$dir$lib/libsystemd.a" "$BUILD/libsystemd.a" || { fail "$lib/libsystemd.a is not build/libsystemd.a"; ok=0; }
     cmp -s "$dir$inc/systemd/sd-daemon.h" "$ROOT/include/systemd/sd-daemon.h" || { fail "the installed header is not include/systemd/sd-daemon.h"; ok=0; }
-    for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "$inc/systemd/sd-daemon.h:644" "$pcd/libsystemd.pc:644"; do
+    for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "$inc/systemd/sd-daemon.h:644" "$pcd/libsystemd.pc:644" \
+             "$bin/sdlite-listen:755"; do
         have=$(stat -c %a "$dir${f%:*}")
         [ "$have" = "${f##*:}" ] || { fail "${f%:*} has mode $have, expected ${f##*:}"; ok=0; }
     done
-    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/sd-daemon.h, $pcd/libsystemd.pc (modes 755/644, same bytes as the build)"
+    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/sd-daemon.h, $pcd/libsystemd.pc, $bin/sdlite-listen (modes 755/644, same bytes as the build)"
 }
 # pc_vars PCFILE PREFIX LIBDIR INCDIR: the .pc's variables as make was told.
 pc_vars() {
@@ -112,7 +114,7 @@ gone() {  # DIR: no file or link left under it
 P=$T/p
 if mk install PREFIX="$P"; then
     pass "make -o all install PREFIX=$P"
-    expect_tree "$P" "" "$P/lib" "$P/include" "$P/lib/pkgconfig"
+    expect_tree "$P" "" "$P/lib" "$P/include" "$P/lib/pkgconfig" "$P/bin"
     pc_vars "$P/lib/pkgconfig/libsystemd.pc" "$P" "$P/lib" "$P/include"
     got=$(PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --cflags --libs libsystemd | xargs)
     [ "$got" = "-I$P/include -L$P/lib -lsystemd" ] && pass "PKG_CONFIG_PATH=$P/lib/pkgconfig: $got" \
@@ -128,7 +130,7 @@ D=$T/d
 vars=(DESTDIR="$D" PREFIX=/usr/local LIBDIR=/usr/local/lib64 INCLUDEDIR=/usr/local/inc)
 if mk install "${vars[@]}"; then
     pass "make -o all install ${vars[*]}"
-    expect_tree "$D" "$D" /usr/local/lib64 /usr/local/inc /usr/local/lib64/pkgconfig
+    expect_tree "$D" "$D" /usr/local/lib64 /usr/local/inc /usr/local/lib64/pkgconfig /usr/local/bin
     pcf=$D/usr/local/lib64/pkgconfig/libsystemd.pc
     pc_vars "$pcf" /usr/local /usr/local/lib64 /usr/local/inc
     grep -qF "$D" "$pcf" && fail "the .pc contains DESTDIR ($D)" || pass "no DESTDIR in the .pc"

@@ -1,0 +1,169 @@
+#!/bin/bash
+# shellcheck disable=SC2317  # helpers below are called indirectly (sysns_wait_cmd)
+# 61-bindings-systemd.sh -- real, unmodified language bindings linked against libsystemd.so.0,
+# pointed at sdlite with LD_LIBRARY_PATH in the unit, talking to a real systemd 252 in private
+# namespaces (tests/lib/sysns.sh); both at once in one boot:
+#   * Perl's Linux::Systemd::Daemon (liblinux-systemd-perl, XS): examples/bindings/linux-systemd-daemon.pl
+#   * Python's systemd.daemon (python3-systemd, C extension):   examples/bindings/python-systemd.py
+# For each: activating until READY=1, then active/running; READY=1 + STATUS= logged by the
+# manager from the main PID; StatusText follows the heartbeats; alive with NRestarts=0 for
+# > 3 watchdog periods (WatchdogSec=2); /proc/PID/maps shows sdlite's libsystemd.so.0 and not
+# the system's. Python also: sd_booted() is True, one fd reached the fd store through
+# sd_pid_notify_with_fds (NFileDescriptorStore=1).
+# Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=${SDLITE_ROOT:-$(cd "$HERE/../.." && pwd -P)}
+SDLITE_BUILD=${SDLITE_BUILD:-$ROOT/build}
+SYSTEM_LIBSYSTEMD=${SYSTEM_LIBSYSTEMD:-/usr/lib/x86_64-linux-gnu/libsystemd.so.0}
+# shellcheck source=SCRIPTDIR/../lib/sysns.sh
+. "$ROOT/tests/lib/sysns.sh"
+PY=/usr/bin/python3
+PL=/usr/bin/perl
+
+echo "== 61-bindings-systemd: Linux::Systemd::Daemon and python-systemd on sdlite (LD_LIBRARY_PATH)"
+sysns_require
+for c in readelf ldd; do
+    command -v "$c" >/dev/null 2>&1 || sysns_skip_or_fail "'$c' not found (binutils, libc-bin)"
+done
+{ [ -x "$PL" ] && "$PL" -e 'use Linux::Systemd::Daemon; 1' 2>/dev/null; } ||
+    sysns_skip_or_fail "Perl's Linux::Systemd::Daemon not installed (make deps: liblinux-systemd-perl)"
+{ [ -x "$PY" ] && "$PY" -c 'from systemd import daemon' 2>/dev/null; } ||
+    sysns_skip_or_fail "Python's systemd.daemon not installed for $PY (make deps: python3-systemd)"
+LIB=$SDLITE_BUILD/libsystemd.so.0
+[ -e "$LIB" ] || { echo "FAIL: $LIB missing: run make"; exit 1; }
+LIB_REAL=$(readlink -f "$LIB")
+SYS_REAL=$(readlink -f "$SYSTEM_LIBSYSTEMD" 2>/dev/null || echo "$SYSTEM_LIBSYSTEMD")
+
+# the modules' own extension objects, and what they link
+# shellcheck disable=SC2016  # Perl code
+perl_so=$("$PL" -e 'for (@INC) { my $f = "$_/auto/Linux/Systemd/Daemon/Daemon.so"; if (-e $f) { print $f; last } }')
+py_so=$("$PY" -c 'import systemd._daemon as d; print(d.__file__)')
+for so in "$perl_so" "$py_so"; do
+    { [ -n "$so" ] && readelf -d "$so" | grep -q 'NEEDED.*\[libsystemd\.so\.0\]'; } ||
+        sysns_fail "${so:-the extension} does not link libsystemd.so.0 (nothing to test)"
+    got=$(LD_LIBRARY_PATH=$SDLITE_BUILD ldd "$so" | awk '$1 == "libsystemd.so.0" {print $3}')
+    [ "$(readlink -f "$got")" = "$LIB_REAL" ] ||
+        sysns_fail "with LD_LIBRARY_PATH=$SDLITE_BUILD, $so still resolves libsystemd.so.0 to $got"
+    pass "$(basename "$so") (NEEDED libsystemd.so.0) resolves to $got with LD_LIBRARY_PATH=$SDLITE_BUILD"
+done
+
+sysns_mktemp T || { echo "FAIL: mktemp"; exit 1; }
+mkdir -p "$T/units" "$T/work"
+unit() { # NAME EXTRA EXEC...
+    local name=$1 extra=$2
+    shift 2
+    cat >"$T/units/$name.service" <<EOF
+[Unit]
+Description=unmodified binding on sdlite: $name
+StartLimitIntervalSec=0
+
+[Service]
+Type=notify
+NotifyAccess=main
+ExecStart=$*
+Environment="LD_LIBRARY_PATH=$SDLITE_BUILD" STARTUP_DELAY_MS=1500
+WatchdogSec=2
+Restart=always
+RestartSec=500ms
+TimeoutStartSec=15s
+WorkingDirectory=$T/work
+StandardOutput=append:$T/work/$name.log
+StandardError=inherit
+$extra
+EOF
+}
+unit perl-binding "" "$PL" "\"$ROOT/examples/bindings/linux-systemd-daemon.pl\""
+unit python-binding "FileDescriptorStoreMax=4" "$PY" "\"$ROOT/examples/bindings/python-systemd.py\""
+UNITS=(perl-binding python-binding)
+SYSNS_STOP_UNITS=(perl-binding.service python-binding.service)
+declare -A WHO=([perl-binding]="Linux::Systemd::Daemon" [python-binding]="python-systemd")
+
+t0=$(sysns__now_us)
+SYSNS_LOG_LEVEL=debug sysns_boot "$T" || sysns_fail "booting systemd in namespaces"
+pass "systemd $(sysns_ctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') is PID 1 of private namespaces (host pid $SYSNS_PID)"
+
+PROPS=ActiveState,SubState,NRestarts,MainPID,StatusText
+snap() { sysns_ctl show -p "$PROPS" "$1" | tr '\n' ' '; }
+sysns_ctl start --no-block "${SYSNS_STOP_UNITS[@]}" || sysns_fail "systemctl start --no-block"
+
+declare -A seen=()
+all_activating_seen() {
+    local u
+    for u in "${UNITS[@]}"; do
+        [ -n "${seen[$u]:-}" ] && continue
+        sysns_props "$u.service" "$PROPS" || return 1
+        if [ "${SYSNS_P[ActiveState]}" = activating ] && [ "${SYSNS_P[SubState]}" = start ] &&
+           [ -z "${SYSNS_P[StatusText]}" ] && [ "${SYSNS_P[MainPID]}" != 0 ]; then
+            seen[$u]=1
+        fi
+    done
+    [ "${#seen[@]}" = "${#UNITS[@]}" ]
+}
+sysns_wait_cmd 3 all_activating_seen || sysns_fail "not both seen activating/start before READY=1 (seen: ${!seen[*]})"
+pass "before READY=1: both activating/start, no StatusText"
+
+declare -A MAINPID=()
+for u in "${UNITS[@]}"; do
+    U=$u.service w=${WHO[$u]}
+    sysns_wait_prop "$U" ActiveState active 10 || sysns_fail "$U never became active"
+    sysns_wait_prop "$U" SubState running 2 || sysns_fail "$U active but not running"
+    MAINPID[$u]=$(sysns_prop "$U" MainPID)
+    # Linux::Systemd::Daemon builds the message from a hash: either order
+    sysns_wait_log "^$U: Got notification message from PID ${MAINPID[$u]} \((READY=1, STATUS=$w: ready|STATUS=$w: ready, READY=1)\)" 5 ||
+        sysns_fail "the manager did not log READY=1 + STATUS= from $U's main PID ${MAINPID[$u]}"
+    sysns_wait_prop_re "$U" StatusText "^$w: heartbeat [0-9]+\$" 3 || sysns_fail "$U: no heartbeat in StatusText"
+    pass "$U ($w): active/running, MainPID=${MAINPID[$u]}; READY=1+STATUS= logged from it; StatusText='$(sysns_prop "$U" StatusText)'"
+
+    hp=$(sysns_host_pid "${MAINPID[$u]}") || sysns_fail "cannot map $U's MainPID to a host pid"
+    mapped=$(awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"$hp"/maps | sort -u)
+    [ "$(printf '%s\n' "$mapped" | grep -c .)" = 1 ] || sysns_fail "$U: expected one libsystemd mapped, got: ${mapped:-none}"
+    [ "$mapped" = "$LIB_REAL" ] || sysns_fail "$U mapped $mapped, not sdlite's $LIB_REAL"
+    ! grep -qF "$SYS_REAL" /proc/"$hp"/maps || sysns_fail "$U maps the system's $SYS_REAL"
+    pass "$U (host pid $hp): /proc/PID/maps has sdlite's $mapped, not $SYS_REAL"
+done
+
+# Python extras: sd_booted() and the fd store through sd_pid_notify_with_fds
+P=python-binding.service
+sysns_wait_cmd 3 grep -q '^fd store: True$' "$T/work/python-binding.log" ||
+    sysns_fail "$P: notify(fds=[...]) did not return True: $(cat "$T/work/python-binding.log")"
+grep -q '^ready, booted=True,' "$T/work/python-binding.log" || sysns_fail "$P: daemon.booted() was not True"
+sysns_wait_prop "$P" NFileDescriptorStore 1 3 || sysns_fail "$P: the fd did not reach the fd store"
+pass "$P: booted() is True; notify(FDSTORE=1, fds=[fd]) -> NFileDescriptorStore=1"
+
+# alive over > 3 watchdog periods
+declare -A B0=()
+beats() { sysns_prop "$1" StatusText | sed -n 's/.*: heartbeat \([0-9]*\)$/\1/p'; }
+for u in "${UNITS[@]}"; do B0[$u]=$(beats "$u.service"); done
+HOLD=6.2
+stay_up() {
+    local deadline u
+    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$HOLD") ))
+    while :; do
+        for u in "${UNITS[@]}"; do
+            if ! { sysns_props "$u.service" "$PROPS" &&
+                   [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
+                   [ "${SYSNS_P[NRestarts]}" = 0 ] && [ "${SYSNS_P[MainPID]}" = "${MAINPID[$u]}" ]; }; then
+                echo "$u changed: $(snap "$u.service")" >&2
+                return 1
+            fi
+        done
+        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
+        sleep 0.2
+    done
+}
+stay_up || sysns_fail "the bindings did not stay up for $HOLD s"
+for u in "${UNITS[@]}"; do
+    U=$u.service
+    b1=$(beats "$U")
+    [ $(( ${b1:-0} - ${B0[$u]:-0} )) -ge 5 ] || sysns_fail "$U: only $(( ${b1:-0} - ${B0[$u]:-0} )) heartbeats in $HOLD s"
+    [ "$(sysns_count_log "^$U: Watchdog timeout")" = 0 ] || sysns_fail "unexpected watchdog timeout for $U"
+    n=$(sysns_count_log "^$U: Got notification message from PID ${MAINPID[$u]} \(WATCHDOG=1")
+    [ "$n" -ge 5 ] || sysns_fail "$U: only $n WATCHDOG=1 messages in the manager log"
+    pass "$U: $HOLD s (> 3 watchdog periods) active/running, NRestarts=0; $n WATCHDOG=1 logged; StatusText heartbeat ${B0[$u]} -> $b1"
+done
+[ "$(sysns_count_log "reception only permitted")" = 0 ] || sysns_fail "the manager rejected notifications (wrong sender PID)"
+
+echo "== 61-bindings-systemd: all passed in $(( ($(sysns__now_us) - t0) / 1000 )) ms"
+exit 0
