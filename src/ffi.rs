@@ -4,6 +4,11 @@
 //! The variadic `sd_notifyf`, `sd_pid_notifyf` and `sd_pid_notifyf_with_fds` are in
 //! `csrc/notifyf.c` (stable Rust cannot define C variadics); they format with vasprintf and call
 //! `sdlite_pid_notify_with_fds` below.
+//!
+//! The safety contract of every function is the one its libsystemd man page states for C callers
+//! (valid C strings, arrays of the stated length, writable out-pointers); the docs here become
+//! the header's comments, so they are not repeated as `# Safety` sections.
+#![allow(clippy::missing_safety_doc)]
 
 use crate::barrier;
 use crate::booted;
