@@ -205,13 +205,16 @@ pub fn is_socket_unix<'a>(
         // Unnamed (e.g. socketpair).
         return Ok(name.len == SA_FAMILY_LEN);
     }
+    // libsystemd's size_t arithmetic, wrapping included: length SIZE_MAX makes `length + 1` 0,
+    // and then nothing is compared.
     if prefix(1).first() != Some(&0) {
         // A path: the first `length` bytes and the byte after them (so a shorter `length` than
         // the path's is a "prefix plus one more byte" match, as in libsystemd).
-        return Ok(name.len > SA_FAMILY_LEN + length && sun_path(length + 1) == Some(prefix(length + 1)));
+        let compared = length.wrapping_add(1);
+        return Ok(name.len >= SA_FAMILY_LEN.wrapping_add(compared) && sun_path(compared) == Some(prefix(compared)));
     }
     // Abstract: `length` counts the leading NUL and must cover the whole name.
-    Ok(name.len == SA_FAMILY_LEN + length && sun_path(length) == Some(prefix(length)))
+    Ok(name.len == SA_FAMILY_LEN.wrapping_add(length) && sun_path(length) == Some(prefix(length)))
 }
 
 /// `path` is the caller's (absolute) queue name, e.g. "/myqueue".
