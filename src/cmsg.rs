@@ -2,7 +2,7 @@
 //! arithmetic of <sys/socket.h>, written into a byte buffer without pointer casts.
 
 use crate::bytes::put;
-use core::mem::size_of;
+use core::mem::{size_of, size_of_val};
 use libc::c_int;
 
 /// The most fds one message may carry (the kernel's SCM_MAX_FD).
@@ -52,16 +52,19 @@ fn header(buf: &mut [u8], at: usize, data_len: usize, kind: c_int) {
 }
 
 /// Writes SCM_RIGHTS for `n_fds` descriptors (their values from `fds`, or zeros where `fds` is
-/// shorter) and, when given, SCM_CREDENTIALS, into `buf`: zeroed, and `control_len(..)` long.
+/// shorter) and, when given, SCM_CREDENTIALS, into `buf`: zeroed, `control_len(..)` long, and so
+/// at most i32::MAX bytes (the kernel's own limit, checked by the caller).
 pub fn write(buf: &mut [u8], n_fds: usize, fds: &[c_int], creds: Option<&libc::ucred>) {
     let mut at = 0;
     if n_fds > 0 {
-        let data_len = n_fds.saturating_mul(size_of::<c_int>());
-        header(buf, at, data_len, libc::SCM_RIGHTS);
-        for (i, fd) in fds.iter().enumerate() {
-            put(buf, at + HDR + i * size_of::<c_int>(), &fd.to_ne_bytes());
+        let data_len = n_fds * size_of::<c_int>();
+        header(buf, 0, data_len, libc::SCM_RIGHTS);
+        if let Some(data) = buf.get_mut(HDR..HDR + size_of_val(fds)) {
+            for (dst, fd) in data.chunks_exact_mut(size_of::<c_int>()).zip(fds) {
+                dst.copy_from_slice(&fd.to_ne_bytes());
+            }
         }
-        at = at.saturating_add(space(data_len));
+        at = space(data_len);
     }
     if let Some(c) = creds {
         header(buf, at, UCRED_LEN, libc::SCM_CREDENTIALS);
