@@ -40,6 +40,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#define TESTLIB_PROG "alloc-count"
+#include "common/testlib.h"
+
 /* ------------------------------------------------------------------ the interposers */
 
 extern void *__libc_malloc(size_t);
@@ -138,29 +141,8 @@ static char *BIG, *RBUF;
 #define RBUF_SIZE (1 << 20)
 static int EXPECT_ZERO, FAILURES;
 
-static void die(const char *what) {
-        fprintf(stderr, "alloc-count: FATAL: %s: %s\n", what, strerror(errno));
-        exit(2);
-}
-
 static const char *in_dir(const char *name) {
-        static char b[4][128];
-        static int i;
-        char *p = b[i++ & 3];
-        snprintf(p, 128, "%s/%s", DIR_, name);
-        return p;
-}
-
-static int bind_dgram(const char *path) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                die("socket");
-        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-        unlink(path);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                die("bind");
-        return fd;
+        return dir_path(DIR_, name);
 }
 
 /* receive and discard everything queued on fd, closing passed fds */
@@ -368,39 +350,17 @@ static void measure(const struct row *w) {
                 FAILURES++;
 }
 
-static void report_library(void) {
-        FILE *f = fopen("/proc/self/maps", "re");
-        char line[4096];
-        if (!f)
-                return;
-        while (fgets(line, sizeof line, f)) {
-                char *p = strchr(line, '/');
-                if (p && strstr(p, "/libsystemd.so")) {
-                        p[strcspn(p, "\n")] = 0;
-                        char real[PATH_MAX];
-                        fprintf(stderr, "libsystemd: %s\n", realpath(p, real) ? real : p);
-                        break;
-                }
-        }
-        fclose(f);
-}
-
 int main(int argc, char **argv) {
         EXPECT_ZERO = argc > 1 && !strcmp(argv[1], "--expect-zero");
         report_library();
-        const char *tmp = getenv("TMPDIR");
-        if (!tmp || tmp[0] != '/' || strlen(tmp) > 40)
-                tmp = "/tmp";
-        snprintf(DIR_, sizeof DIR_, "%s/sdlite-alloc.XXXXXX", tmp);
-        if (!mkdtemp(DIR_))
-                die("mkdtemp");
+        make_scratch_dir(DIR_, sizeof DIR_, "sdlite-alloc.XXXXXX");
         RBUF = malloc(RBUF_SIZE);
         BIG = malloc(300001);
         memset(BIG, 'b', 300000);
         memcpy(BIG, "X=", 2);
         BIG[300000] = 0;
-        RFD = bind_dgram(in_dir("n.sock"));
-        BFD = bind_dgram(in_dir("b.sock"));
+        RFD = bind_dgram_path(in_dir("n.sock"));
+        BFD = bind_dgram_path(in_dir("b.sock"));
         int pp[2];
         if (pipe2(pp, O_CLOEXEC) < 0)
                 die("pipe");

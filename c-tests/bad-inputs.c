@@ -32,62 +32,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#define TESTLIB_PROG "bad-inputs"
+#include "common/testlib.h"
+
 static char D[64];
 static char SELF[32];
 
-static const char *rs(int r) {
-        static char bufs[8][48];
-        static int i;
-        char *b = bufs[i++ & 7];
-        if (r >= 0)
-                snprintf(b, 48, "%d", r);
-        else {
-                const char *n = strerrorname_np(-r);
-                if (n)
-                        snprintf(b, 48, "-%s", n);
-                else
-                        snprintf(b, 48, "-%d", -r);
-        }
-        return b;
-}
-
-static void die(const char *what) {
-        fprintf(stderr, "bad-inputs: FATAL: %s: %s\n", what, strerror(errno));
-        exit(2);
-}
-
 static const char *P(const char *rest) {
-        static char b[8][200];
-        static int i;
-        char *p = b[i++ & 7];
-        snprintf(p, 200, "%s/%s", D, rest);
-        return p;
-}
-
-static uint64_t fnv(const unsigned char *p, size_t n) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (size_t i = 0; i < n; i++) {
-                h ^= p[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
-
-/* bind a datagram socket to sun_path bytes (len bytes, abstract when path[0] == 0) */
-static int bind_raw(const char *path, size_t len) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                die("socket");
-        memcpy(sa.sun_path, path, len);
-        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + len) < 0)
-                die("bind");
-        return fd;
-}
-
-static int bind_path(const char *path) {
-        unlink(path);
-        return bind_raw(path, strlen(path) + 1);
+        return dir_path(D, rest);
 }
 
 /* what arrived on fd: " got [len] fnv=... fds=N" or " got nothing" */
@@ -139,7 +91,7 @@ static void notify_cases(void) {
         /* an abstract name with non-UTF-8 bytes */
         char abs[64], absenv[64];
         int l = snprintf(abs, sizeof abs, "%csdlite-bad-%d-\xff\xfe\x80", 0, (int) getpid());
-        int afd = bind_raw(abs, (size_t) l);
+        int afd = bind_unix(SOCK_DGRAM, abs, (size_t) l);
         snprintf(absenv, sizeof absenv, "@%s", abs + 1);
         setenv("NOTIFY_SOCKET", absenv, 1);
         printf("notify NS=@<name with \\xff\\xfe\\x80> -> %s", rs(sd_notify(0, "READY=1")));
@@ -149,7 +101,7 @@ static void notify_cases(void) {
 
         /* a path with control characters and non-UTF-8 bytes */
         const char *odd = P("a\tb\x01\xc3(\xff.sock");
-        int ofd = bind_path(odd);
+        int ofd = bind_dgram_path(odd);
         setenv("NOTIFY_SOCKET", odd, 1);
         printf("notify NS=$D/a\\tb\\x01\\xc3(\\xff.sock -> %s", rs(sd_notify(1, "READY=1")));
         show_received(ofd);
@@ -158,7 +110,7 @@ static void notify_cases(void) {
         close(ofd);
         unlink(odd);
 
-        int rfd = bind_path(P("n.sock"));
+        int rfd = bind_dgram_path(P("n.sock"));
         setenv("NOTIFY_SOCKET", P("n.sock"), 1);
         /* every byte value 1..255, 4096 times over (1 MiB) */
         size_t n = 255 * 4096;
@@ -212,14 +164,8 @@ static void notify_cases(void) {
 
 static void wd(const char *label, const char *usec, const char *pid) {
         uint64_t u = 777;
-        if (usec)
-                setenv("WATCHDOG_USEC", usec, 1);
-        else
-                unsetenv("WATCHDOG_USEC");
-        if (pid)
-                setenv("WATCHDOG_PID", pid, 1);
-        else
-                unsetenv("WATCHDOG_PID");
+        set_or_unset("WATCHDOG_USEC", usec);
+        set_or_unset("WATCHDOG_PID", pid);
         int r = sd_watchdog_enabled(0, &u);
         printf("watchdog %s -> %s usec=", label, rs(r));
         if (u == 777)
@@ -260,18 +206,9 @@ static void watchdog_cases(void) {
 
 static void ls(const char *label, const char *pid, const char *fds, const char *names) {
         char **l = (char **) 1;
-        if (pid)
-                setenv("LISTEN_PID", pid, 1);
-        else
-                unsetenv("LISTEN_PID");
-        if (fds)
-                setenv("LISTEN_FDS", fds, 1);
-        else
-                unsetenv("LISTEN_FDS");
-        if (names)
-                setenv("LISTEN_FDNAMES", names, 1);
-        else
-                unsetenv("LISTEN_FDNAMES");
+        set_or_unset("LISTEN_PID", pid);
+        set_or_unset("LISTEN_FDS", fds);
+        set_or_unset("LISTEN_FDNAMES", names);
         int r = sd_listen_fds_with_names(0, &l);
         printf("listen %s -> %s", label, rs(r));
         if (r > 0 && l != (char **) 1 && l) {
@@ -346,7 +283,7 @@ static void is_cases(void) {
         printf("sd_is_special(file, its non-UTF-8 path) -> %s\n", rs(sd_is_special(rf, reg)));
         printf("sd_is_mq(file, \"/\\xff\") -> %s\n", rs(sd_is_mq(rf, "/\xff")));
         const char *us = P("u\xff.sock");
-        int uf = bind_path(us);
+        int uf = bind_dgram_path(us);
         printf("sd_is_socket_unix(sock, its non-UTF-8 path, 0) -> %s\n", rs(sd_is_socket_unix(uf, SOCK_DGRAM, -1, us, 0)));
 
         printf("## sd_is_socket_unix with absurd lengths\n");
@@ -355,7 +292,7 @@ static void is_cases(void) {
         printf("path socket, own path, length SIZE_MAX-1 -> %s\n", rs(sd_is_socket_unix(uf, 0, -1, us, SIZE_MAX - 1)));
         char abs[40];
         int al = snprintf(abs, sizeof abs, "%csdlite-bad-abs-%d", 0, (int) getpid());
-        int af = bind_raw(abs, (size_t) al);
+        int af = bind_unix(SOCK_DGRAM, abs, (size_t) al);
         printf("abstract socket, \"\\0x\", length SIZE_MAX -> %s\n", rs(sd_is_socket_unix(af, 0, -1, "\0x", SIZE_MAX)));
         printf("abstract socket, own name, length SIZE_MAX -> %s\n", rs(sd_is_socket_unix(af, 0, -1, abs, SIZE_MAX)));
         printf("path socket, own path, length 108 (bytes past it zero) -> ");
@@ -375,7 +312,7 @@ static void is_cases(void) {
 
 static void sdlite_only(void) {
         printf("## sdlite only: more fds than the kernel takes, from an array of ONE fd (README, Behaviour)\n");
-        int rfd = bind_path(P("n.sock"));
+        int rfd = bind_dgram_path(P("n.sock"));
         setenv("NOTIFY_SOCKET", P("n.sock"), 1);
         int *one = malloc(sizeof(int));
         *one = 0;
@@ -396,25 +333,8 @@ static void sdlite_only(void) {
 
 int main(int argc, char **argv) {
         setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-        {
-                FILE *f = fopen("/proc/self/maps", "re");
-                char line[4096];
-                while (f && fgets(line, sizeof line, f)) {
-                        char *p = strchr(line, '/');
-                        if (p && strstr(p, "/libsystemd.so")) {
-                                fprintf(stderr, "libsystemd: %s", p);
-                                break;
-                        }
-                }
-                if (f)
-                        fclose(f);
-        }
-        const char *tmp = getenv("TMPDIR");
-        if (!tmp || tmp[0] != '/' || strlen(tmp) > 40)
-                tmp = "/tmp";
-        snprintf(D, sizeof D, "%s/sdlite-bad.XXXXXX", tmp);
-        if (!mkdtemp(D))
-                die("mkdtemp");
+        report_library();
+        make_scratch_dir(D, sizeof D, "sdlite-bad.XXXXXX");
         snprintf(SELF, sizeof SELF, "%d", (int) getpid());
         unsetenv("NOTIFY_SOCKET");
         /* fds 3 and 4 open for the LISTEN_FDS cases */

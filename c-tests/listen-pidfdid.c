@@ -29,6 +29,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "common/testlib.h"
+
 #define PID_FS_MAGIC 0x50494446
 
 static int failures;
@@ -41,22 +43,10 @@ static void check(int ok, const char *what, int r, int want) {
 }
 
 static void env(const char *pid, const char *fds, const char *pidfdid, const char *names) {
-        if (pid)
-                setenv("LISTEN_PID", pid, 1);
-        else
-                unsetenv("LISTEN_PID");
-        if (fds)
-                setenv("LISTEN_FDS", fds, 1);
-        else
-                unsetenv("LISTEN_FDS");
-        if (pidfdid)
-                setenv("LISTEN_PIDFDID", pidfdid, 1);
-        else
-                unsetenv("LISTEN_PIDFDID");
-        if (names)
-                setenv("LISTEN_FDNAMES", names, 1);
-        else
-                unsetenv("LISTEN_FDNAMES");
+        set_or_unset("LISTEN_PID", pid);
+        set_or_unset("LISTEN_FDS", fds);
+        set_or_unset("LISTEN_PIDFDID", pidfdid);
+        set_or_unset("LISTEN_FDNAMES", names);
 }
 
 static int all_unset(void) {
@@ -86,17 +76,7 @@ int main(void) {
                 return 2;
         snprintf(SELF, sizeof SELF, "%d", (int) getpid());
         fprintf(stderr, "listen-pidfdid: ");
-        FILE *m = fopen("/proc/self/maps", "re");
-        char line[1024], last[1024] = "";
-        while (m && fgets(line, sizeof line, m)) {
-                char *p = strchr(line, '/');
-                if (p && strstr(p, "/libsystemd.so") && strcmp(p, last) != 0) {
-                        fprintf(stderr, "maps: %s", p);
-                        snprintf(last, sizeof last, "%s", p);
-                }
-        }
-        if (m)
-                fclose(m);
+        report_maps();
 
         uint64_t id = own_pidfd_id();
         int pidfs = id != 0;

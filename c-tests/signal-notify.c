@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/testlib.h"
+
 static long TARGET = 5000;
 static int USE_NOTIFYF; /* --control: the handler calls sd_notifyf, which allocates (vasprintf) */
 static volatile sig_atomic_t STOPPED;
@@ -189,22 +191,6 @@ static int phase(const char *label, int flags) {
         return 0;
 }
 
-static void report_library(void) {
-        FILE *f = fopen("/proc/self/maps", "re");
-        char line[4096];
-        if (!f)
-                return;
-        while (fgets(line, sizeof line, f)) {
-                char *p = strchr(line, '/');
-                if (p && strstr(p, "/libsystemd.so")) {
-                        p[strcspn(p, "\n")] = 0;
-                        fprintf(stderr, "libsystemd: %s\n", p);
-                        break;
-                }
-        }
-        fclose(f);
-}
-
 int main(int argc, char **argv) {
         if (argc > 1 && !strcmp(argv[1], "--control")) {
                 USE_NOTIFYF = 1;
@@ -217,11 +203,8 @@ int main(int argc, char **argv) {
                 return 2;
         report_library();
         setvbuf(stdout, NULL, _IOLBF, 0);
-        const char *tmp = getenv("TMPDIR");
-        if (!tmp || tmp[0] != '/' || strlen(tmp) > 40)
-                tmp = "/tmp";
         char path[108];
-        snprintf(path, sizeof path, "%s/sdlite-signal-%d.sock", tmp, (int) getpid());
+        snprintf(path, sizeof path, "%s/sdlite-signal-%d.sock", scratch_base(), (int) getpid());
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
         unlink(path);

@@ -55,6 +55,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "../common/testlib.h"
+
 static char D[200]; /* scratch dir (short: socket paths are made in it) */
 static int PRIVATE_NS;   /* 1: we are in our own mount+ipc+net namespaces */
 static char SELF[32];    /* our pid in decimal */
@@ -152,13 +154,6 @@ static void die(const char *what) {
 }
 
 /* ------------------------------------------------------------------ environment */
-
-static void set_or_unset(const char *name, const char *value) {
-        if (value)
-                setenv(name, value, 1);
-        else
-                unsetenv(name);
-}
 
 static void show_env(const char *shortname, const char *name, const char *was_set) {
         const char *v = getenv(name);
@@ -666,6 +661,31 @@ static int add_fd(const char *label, int fd) {
         return fd;
 }
 
+/* FDS[i] could not be made (every fd below 0 but "fd -1", which is -1 on purpose): skipped */
+static int unavailable(int i) {
+        return FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0;
+}
+
+/* a (type, listening) argument pair of the sd_is_socket_sockaddr/_unix sections, as printed */
+struct typelisten { const char *n; int t, l; };
+
+/* "LABEL (type,listening: N N ...)" */
+static void print_typelisten(const char *label, const struct typelisten *tl, size_t n) {
+        printf("%s (type,listening: ", label);
+        for (size_t t = 0; t < n; t++)
+                printf("%s%s", t ? " " : "", tl[t].n);
+        printf(")\n");
+}
+
+/* fd, listening (backlog 8) when do_listen; -1, fd closed, when listen() fails */
+static int maybe_listen(int fd, int do_listen) {
+        if (do_listen && listen(fd, 8) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
 static int unix_sock(int type, const char *path, size_t pathlen_or_0, int do_listen) {
         int fd = socket(AF_UNIX, type, 0);
         if (fd < 0)
@@ -682,11 +702,7 @@ static int unix_sock(int type, const char *path, size_t pathlen_or_0, int do_lis
                         return -1;
                 }
         }
-        if (do_listen && listen(fd, 8) < 0) {
-                close(fd);
-                return -1;
-        }
-        return fd;
+        return maybe_listen(fd, do_listen);
 }
 
 static int inet_sock(int family, int type, int proto, const char *addr, int port, int do_listen) {
@@ -713,11 +729,7 @@ static int inet_sock(int family, int type, int proto, const char *addr, int port
                         return -1;
                 }
         }
-        if (do_listen && listen(fd, 8) < 0) {
-                close(fd);
-                return -1;
-        }
-        return fd;
+        return maybe_listen(fd, do_listen);
 }
 
 static int connect_to(int family, int type, const struct sockaddr *sa, socklen_t l) {
@@ -883,7 +895,7 @@ static void section_fifo_special(void) {
                 { "/proc/self/fd/0", "/proc/self/fd/0" },
         };
         for (int i = 0; i < NFDS; i++) {
-                if (FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0)
+                if (unavailable(i))
                         continue;
                 if (FDS[i].is_unix || FDS[i].is_inet) {
                         /* sockets: NULL path only */
@@ -951,7 +963,7 @@ static const int LISTENING[] = { -1, INT_MIN, 0, 1, 5 };
 static void section_socket(void) {
         section("sd_is_socket(fd, family, type, listening)");
         for (int i = 0; i < NFDS; i++) {
-                if (FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0)
+                if (unavailable(i))
                         continue;
                 printf("%s |", FDS[i].label);
                 for (size_t f = 0; f < sizeof FAMILIES / sizeof *FAMILIES; f++) {
@@ -987,7 +999,7 @@ static void section_socket_inet(void) {
         };
         static const int lst[] = { -1, 0, 1 };
         for (int i = 0; i < NFDS; i++) {
-                if (FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0)
+                if (unavailable(i))
                         continue;
                 uint16_t own = FDS[i].fd >= 0 ? own_port(FDS[i].fd) : 0;
                 uint16_t ports[] = { 0, own, htons(own), (uint16_t) (own + 1), 65535, 1 };
@@ -1036,21 +1048,27 @@ static int addr_cases(int fd, struct addrcase *out) {
                 out[n].null = 0;                                                   \
                 n++;                                                               \
         } while (0)
+/* "<fam> own len N" for each N, then "<fam> own len UINT_MAX (64 bytes there)" */
+#define ADD_LENS(fam, obj, ...)                                                            \
+        do {                                                                               \
+                static const unsigned lens_[] = { __VA_ARGS__, UINT_MAX };                \
+                for (size_t k_ = 0; k_ < sizeof lens_ / sizeof *lens_; k_++) {             \
+                        char l_[96];                                                       \
+                        if (lens_[k_] == UINT_MAX)                                         \
+                                snprintf(l_, sizeof l_, "%s own len UINT_MAX (64 bytes there)", \
+                                         fam);                                             \
+                        else                                                               \
+                                snprintf(l_, sizeof l_, "%s own len %u", fam, lens_[k_]);  \
+                        ADD(l_, obj, lens_[k_]);                                           \
+                }                                                                          \
+        } while (0)
         struct sockaddr_in a = v4;
         ADD("v4 own/exact", a, sizeof a);
         out[n] = out[n - 1];
         out[n].null = 1;
         snprintf(out[n].label, sizeof out[n].label, "NULL addr, len 16");
         n++;
-        ADD("v4 own len 0", a, 0);
-        ADD("v4 own len 1", a, 1);
-        ADD("v4 own len 2", a, 2);
-        ADD("v4 own len 8", a, 8);
-        ADD("v4 own len 15", a, 15);
-        ADD("v4 own len 17", a, 17);
-        ADD("v4 own len 28", a, 28);
-        ADD("v4 own len 64", a, 64);
-        ADD("v4 own len UINT_MAX (64 bytes there)", a, UINT_MAX);
+        ADD_LENS("v4", a, 0, 1, 2, 8, 15, 17, 28, 64);
         a = v4; a.sin_port = 0;
         ADD("v4 port 0", a, sizeof a);
         a = v4; a.sin_port = htons(ntohs(v4.sin_port) + 1);
@@ -1069,13 +1087,7 @@ static int addr_cases(int fd, struct addrcase *out) {
         ADD("v4 0.0.0.0:0", a, sizeof a);
         struct sockaddr_in6 b = v6;
         ADD("v6 own/exact", b, sizeof b);
-        ADD("v6 own len 2", b, 2);
-        ADD("v6 own len 16", b, 16);
-        ADD("v6 own len 24", b, 24);
-        ADD("v6 own len 27", b, 27);
-        ADD("v6 own len 29", b, 29);
-        ADD("v6 own len 64", b, 64);
-        ADD("v6 own len UINT_MAX (64 bytes there)", b, UINT_MAX);
+        ADD_LENS("v6", b, 2, 16, 24, 27, 29, 64);
         b = v6; b.sin6_port = 0;
         ADD("v6 port 0", b, sizeof b);
         b = v6; b.sin6_port = htons(ntohs(v6.sin6_port) + 1);
@@ -1104,26 +1116,24 @@ static int addr_cases(int fd, struct addrcase *out) {
         struct sockaddr_in6 x = v6;
         x.sin6_family = AF_INET;
         ADD("sockaddr_in6 marked AF_INET, len 28", x, sizeof x);
+#undef ADD_LENS
 #undef ADD
         return n;
 }
 
 static void section_sockaddr(void) {
         section("sd_is_socket_sockaddr(fd, type, addr, addr_len, listening); addr in a malloc'd buffer of exactly addr_len bytes");
-        static const struct { const char *n; int t, l; } tl[] = {
+        static const struct typelisten tl[] = {
                 { "0,-1", 0, -1 }, { "STREAM,1", SOCK_STREAM, 1 }, { "STREAM,0", SOCK_STREAM, 0 },
                 { "DGRAM,-1", SOCK_DGRAM, -1 }, { "DGRAM,0", SOCK_DGRAM, 0 }, { "0,1", 0, 1 },
                 { "-1,-1", -1, -1 }, { "RAW,-1", SOCK_RAW, -1 },
         };
         struct addrcase ac[64];
         for (int i = 0; i < NFDS; i++) {
-                if (FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0)
+                if (unavailable(i))
                         continue;
                 int n = addr_cases(FDS[i].fd, ac);
-                printf("%s (type,listening: ", FDS[i].label);
-                for (size_t t = 0; t < sizeof tl / sizeof *tl; t++)
-                        printf("%s%s", t ? " " : "", tl[t].n);
-                printf(")\n");
+                print_typelisten(FDS[i].label, tl, sizeof tl / sizeof *tl);
                 for (int c = 0; c < n; c++) {
                         printf("  %-40s:", ac[c].label);
                         for (size_t t = 0; t < sizeof tl / sizeof *tl; t++) {
@@ -1233,19 +1243,16 @@ static int unix_cases(int fd, struct ucase *u) {
 
 static void section_socket_unix(void) {
         section("sd_is_socket_unix(fd, type, listening, path, length); path in a malloc'd buffer of the bytes it needs");
-        static const struct { const char *n; int t, l; } tl[] = {
+        static const struct typelisten tl[] = {
                 { "0,-1", 0, -1 }, { "STREAM,-1", SOCK_STREAM, -1 }, { "DGRAM,-1", SOCK_DGRAM, -1 },
                 { "SEQPACKET,-1", SOCK_SEQPACKET, -1 }, { "0,1", 0, 1 }, { "0,0", 0, 0 }, { "-1,-1", -1, -1 },
         };
         struct ucase u[64];
         for (int i = 0; i < NFDS; i++) {
-                if (FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0)
+                if (unavailable(i))
                         continue;
                 int n = unix_cases(FDS[i].fd, u);
-                printf("%s (type,listening: ", FDS[i].label);
-                for (size_t t = 0; t < sizeof tl / sizeof *tl; t++)
-                        printf("%s%s", t ? " " : "", tl[t].n);
-                printf(")\n");
+                print_typelisten(FDS[i].label, tl, sizeof tl / sizeof *tl);
                 for (int c = 0; c < n; c++) {
                         printf("  %-48s:", u[c].label);
                         for (size_t t = 0; t < sizeof tl / sizeof *tl; t++)
@@ -1313,7 +1320,7 @@ static void section_mq(void) {
         section("sd_is_mq(fd, path)");
         static const char *relpaths[] = { NULL, "rel", "/sdlite-q", "" };
         for (int i = 0; i < NFDS; i++) {
-                if (FDS[i].fd < 0 && strcmp(FDS[i].label, "fd -1") != 0)
+                if (unavailable(i))
                         continue;
                 printf("%s |", FDS[i].label);
                 for (size_t j = 0; j < sizeof relpaths / sizeof *relpaths; j++)
@@ -1420,17 +1427,7 @@ int main(int argc, char **argv) {
         unsetenv("LISTEN_PIDFDID"); /* systemd 258+ only: not part of the comparison */
 
         /* which libsystemd is mapped (stderr only: the path differs between the runs) */
-        FILE *m = fopen("/proc/self/maps", "re");
-        char line[1024], last[1024] = "";
-        while (m && fgets(line, sizeof line, m)) {
-                char *p = strchr(line, '/');
-                if (p && strstr(p, "/libsystemd.so") && strcmp(p, last) != 0) {
-                        fprintf(stderr, "maps: %s", p);
-                        snprintf(last, sizeof last, "%s", p);
-                }
-        }
-        if (m)
-                fclose(m);
+        report_maps();
 
         if (geteuid() == 0 && unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) == 0 &&
             mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0) {

@@ -51,42 +51,12 @@
 #include <unistd.h>
 #include <grp.h>
 
+#define TESTLIB_PROG "notify-diff"
+#include "../common/testlib.h"
+
 #define NOBODY 65534
 
 /* ------------------------------------------------------------------ small utilities */
-
-static void die(const char *what) {
-        fprintf(stderr, "notify-diff: FATAL: %s: %s\n", what, strerror(errno));
-        fflush(stdout);
-        exit(2);
-}
-
-/* Return value as text: "1", "0", "-EINVAL", ... (rotating static buffers). */
-static const char *rs(int r) {
-        static char bufs[8][48];
-        static int i;
-        char *b = bufs[i++ & 7];
-        if (r >= 0)
-                snprintf(b, 48, "%d", r);
-        else {
-                const char *n = strerrorname_np(-r);
-                if (n)
-                        snprintf(b, 48, "-%s", n);
-                else
-                        snprintf(b, 48, "-%d", -r);
-        }
-        return b;
-}
-
-/* 64-bit FNV-1a, to summarise large payloads. */
-static uint64_t fnv(const unsigned char *p, size_t n) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (size_t i = 0; i < n; i++) {
-                h ^= p[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
 
 /* C-style escape of n bytes into out (sized >= 4*n+1). */
 static void esc(const unsigned char *p, size_t n, char *out) {
@@ -127,43 +97,6 @@ static const char *esc_short(const char *s) {
         return out;
 }
 
-static long now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        int n = 0;
-        struct dirent *e;
-        if (!d)
-                return -1;
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1; /* the directory's own fd */
-}
-
-/* Print the libsystemd.so.0 this process has mapped, on stderr. */
-static void report_library(void) {
-        FILE *f = fopen("/proc/self/maps", "re");
-        char line[4096];
-        if (!f)
-                die("open /proc/self/maps");
-        while (fgets(line, sizeof line, f)) {
-                char *p = strchr(line, '/');
-                if (p && strstr(p, "/libsystemd.so")) {
-                        p[strcspn(p, "\n")] = 0;
-                        char real[PATH_MAX];
-                        fprintf(stderr, "libsystemd: %s\n", realpath(p, real) ? real : p);
-                        break;
-                }
-        }
-        fclose(f);
-}
-
 /* ------------------------------------------------------------------ scratch directory */
 
 static char D[64];      /* mkdtemp directory, printed as $D */
@@ -199,15 +132,11 @@ static void cleanup(void) {
 static void common_init(void) {
         setvbuf(stdout, NULL, _IOFBF, 1 << 16);
         MAINPID = getpid();
-        report_library();
+        if (report_library() < 0)
+                die("open /proc/self/maps");
         /* under $TMPDIR when it is short enough for the 107/108-byte path cases (the suite
          * points it at its own scratch directory, so a crashed run leaves nothing behind) */
-        const char *tmpdir = getenv("TMPDIR");
-        if (!tmpdir || tmpdir[0] != '/' || strlen(tmpdir) > 40)
-                tmpdir = "/tmp";
-        snprintf(D, sizeof D, "%s/sdlite-notify.XXXXXX", tmpdir);
-        if (!mkdtemp(D))
-                die("mkdtemp");
+        make_scratch_dir(D, sizeof D, "sdlite-notify.XXXXXX");
         /* reachable for the uid-65534 children */
         if (chmod(D, 0755) < 0)
                 die("chmod");
@@ -250,10 +179,7 @@ static char *ENVSET[3]; /* what the test last set, NULL = it unset it */
 static void env_put(int idx, const char *v) {
         free(ENVSET[idx]);
         ENVSET[idx] = v ? strdup(v) : NULL;
-        if (v)
-                setenv(ENVNAMES[idx], v, 1);
-        else
-                unsetenv(ENVNAMES[idx]);
+        set_or_unset(ENVNAMES[idx], v);
 }
 static void set_ns(const char *v) { env_put(0, v); }
 static void set_wu(const char *v) { env_put(1, v); }
@@ -347,13 +273,7 @@ static struct rcv RCV[16];
 static int NRCV;
 
 static int rcv_add_raw(const char *label, int type, const char *sun_path, size_t sun_len, int passcred) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                die("socket");
-        memcpy(sa.sun_path, sun_path, sun_len);
-        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + sun_len) < 0)
-                die("bind");
+        int fd = bind_unix(type, sun_path, sun_len);
         if (passcred) {
                 int one = 1;
                 if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
@@ -622,15 +542,6 @@ static void end_line(void) {
                 drain_all(_c.caller, 10);                                               \
                 end_line();                                                             \
         } while (0)
-
-static pid_t fork_flushed(void) {
-        fflush(stdout);
-        fflush(stderr);
-        pid_t p = fork();
-        if (p < 0)
-                die("fork");
-        return p;
-}
 
 /* Parent side of a child case: read the result, reap, print, drain. */
 static void child_finish(const char *name, pid_t pid, int rfd, struct cres *out) {

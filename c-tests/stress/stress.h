@@ -38,11 +38,8 @@
 static const char *PROG = "stress";
 static int FAILED;
 
-static inline void die(const char *what) {
-        fprintf(stderr, "%s: FATAL: %s: %s\n", PROG, what, strerror(errno));
-        fflush(stdout);
-        exit(2);
-}
+#define TESTLIB_PROG PROG /* die() prints the name stress_init() was given */
+#include "../common/testlib.h"
 
 /* One verdict line on stdout: "ok: what" or "FAIL: what (details)". */
 __attribute__((format(printf, 2, 3))) static inline void check(int ok, const char *fmt, ...) {
@@ -57,46 +54,10 @@ __attribute__((format(printf, 2, 3))) static inline void check(int ok, const cha
                 FAILED = 1;
 }
 
-/* Return value as text: "1", "0", "-EINVAL" (rotating static buffers; not thread-safe). */
-static inline const char *rs(int r) {
-        static char bufs[8][48];
-        static int i;
-        char *b = bufs[i++ & 7];
-        if (r >= 0)
-                snprintf(b, 48, "%d", r);
-        else {
-                const char *n = strerrorname_np(-r);
-                if (n)
-                        snprintf(b, 48, "-%s", n);
-                else
-                        snprintf(b, 48, "-%d", -r);
-        }
-        return b;
-}
-
-static inline long now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static inline void sleep_ms(long ms) {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
-}
-
-static inline int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        int n = 0;
-        struct dirent *e;
-        if (!d)
-                return -1;
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1; /* the directory's own fd */
 }
 
 /* A "VmRSS:" style field of /proc/self/status, in KiB (-1 if missing). */
@@ -114,24 +75,6 @@ static inline long vm_kib(const char *field) {
                 }
         fclose(f);
         return v;
-}
-
-/* Print the libsystemd.so.0 this process has mapped, on stderr. */
-static inline void report_library(void) {
-        FILE *f = fopen("/proc/self/maps", "re");
-        char line[4096];
-        if (!f)
-                die("open /proc/self/maps");
-        while (fgets(line, sizeof line, f)) {
-                char *p = strchr(line, '/');
-                if (p && strstr(p, "/libsystemd.so")) {
-                        p[strcspn(p, "\n")] = 0;
-                        char real[PATH_MAX];
-                        fprintf(stderr, "libsystemd: %s\n", realpath(p, real) ? real : p);
-                        break;
-                }
-        }
-        fclose(f);
 }
 
 /* ------------------------------------------------------------------ scratch and receivers */
@@ -161,13 +104,9 @@ static inline void stress_init(const char *prog) {
         PROG = prog;
         setvbuf(stdout, NULL, _IOLBF, 0);
         MAINPID = getpid();
-        report_library();
-        const char *tmp = getenv("TMPDIR");
-        if (!tmp || tmp[0] != '/' || strlen(tmp) > 40)
-                tmp = "/tmp";
-        snprintf(DIRPATH, sizeof DIRPATH, "%s/sdlite-stress.XXXXXX", tmp);
-        if (!mkdtemp(DIRPATH))
-                die("mkdtemp");
+        if (report_library() < 0)
+                die("open /proc/self/maps");
+        make_scratch_dir(DIRPATH, sizeof DIRPATH, "sdlite-stress.XXXXXX");
         chmod(DIRPATH, 0755);
         atexit(cleanup_dir);
         unsetenv("NOTIFY_SOCKET");
@@ -181,11 +120,7 @@ static inline void stress_init(const char *prog) {
 
 /* "$DIR/name" in a static rotating buffer. */
 static inline const char *path_of(const char *name) {
-        static char bufs[4][128];
-        static int i;
-        char *b = bufs[i++ & 3];
-        snprintf(b, 128, "%s/%s", DIRPATH, name);
-        return b;
+        return dir_path(DIRPATH, name);
 }
 
 /* A datagram socket bound to `path` (unlinked first), SO_PASSCRED on. */
@@ -290,15 +225,6 @@ static inline int fill_queue(const char *path) {
                 die("fill_queue");
         close(s);
         return n;
-}
-
-static inline pid_t fork_flushed(void) {
-        fflush(stdout);
-        fflush(stderr);
-        pid_t p = fork();
-        if (p < 0)
-                die("fork");
-        return p;
 }
 
 #endif

@@ -11,6 +11,10 @@
 #   sym_nodes                        "node parent" per version node of libsystemd.sym, in order
 #   header_functions FILE            names of the functions FILE declares (comments stripped,
 #                                    no expansion), one a line, sorted
+#   need_reference_and_build         skip_or_fail without the system header or libsystemd (the
+#                                    reference), exit 1 without sdlite's build; sets SYSDIR (the
+#                                    reference's directory), SYS_REAL and SO_REAL (real paths of
+#                                    the reference and of sdlite's libsystemd.so.0)
 
 export LC_ALL=C
 CHECK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -58,6 +62,16 @@ scratch() {
     d=$(mktemp -d "${TMPDIR:-/tmp}/sdlite-test.XXXXXX") || { echo "FAIL: mktemp"; exit 1; }
     CHECK_SCRATCH+=("$d")
     printf -v "$1" '%s' "$d"
+}
+
+need_reference_and_build() {
+    [ -e "$SYSTEM_HEADER" ] || skip_or_fail "no $SYSTEM_HEADER (apt-get install -y libsystemd-dev)"
+    [ -e "$SYSTEM_LIBSYSTEMD" ] || skip_or_fail "no system libsystemd at $SYSTEM_LIBSYSTEMD"
+    [ -e "$SDLITE_BUILD/libsystemd.so.0" ] ||
+        { echo "FAIL: $SDLITE_BUILD/libsystemd.so.0 missing (run make first)"; exit 1; }
+    SYSDIR=$(dirname "$SYSTEM_LIBSYSTEMD")
+    SYS_REAL=$(readlink -f "$SYSTEM_LIBSYSTEMD")
+    SO_REAL=$(readlink -f "$SDLITE_BUILD/libsystemd.so.0")
 }
 
 finish() {

@@ -36,6 +36,16 @@
 #   sysns_count_log ERE                         (number of matching lines)
 #   sysns_wait_cmd TIMEOUT CMD...               (until CMD succeeds)
 #   sysns_host_pid NSPID     -> host pid of a pid seen inside the namespace
+#   sysns_version            -> major version of the systemd that is PID 1 ("252")
+#   sysns_notify_unit DIR NAME DESCRIPTION ENVIRONMENT EXECSTART LOG [EXTRA]
+#                            -> DIR/units/NAME: a Type=notify service with WatchdogSec=2
+#   sysns_boot_debug DIR     -> sysns_boot at --log-level=debug, or sysns_fail; PASS line
+#   sysns_snap UNIT          -> the unit's state on one line (for messages)
+#   sysns_wait_activating TIMEOUT FMT NAME...   (each unit seen activating before READY=1)
+#   sysns_running_as UNIT MAINPID               (active/running, NRestarts=0, that MainPID)
+#   sysns_running_again UNIT OLDPID             (active/running with a new MainPID)
+#   sysns_hold_cmd DURATION CMD...              (CMD must succeed the whole time)
+#   sysns_libsystemd_maps HOSTPID -> the libsystemd.so* files the process maps
 #   sysns_log                -> path of the manager's console log
 #   sysns_dump [UNIT...]     -> diagnostics on stderr (log tail, unit state)
 #   sysns_teardown           -> stop units, kill PID 1, remove cgroup dirs
@@ -474,6 +484,117 @@ sysns_host_pid() {
         fi
     done
     return 1
+}
+
+# ---------------------------------------------------------------- notify services
+# What the suites that run Type=notify services under the manager (50, 52, 60, 61) share.
+
+# sysns_version -> the major version of the systemd that is PID 1 ("252")
+sysns_version() {
+    sysns_ctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'
+}
+
+# sysns_notify_unit DIR NAME DESCRIPTION ENVIRONMENT EXECSTART LOG [EXTRA]: write DIR/units/NAME,
+# a Type=notify service (NotifyAccess=main, WatchdogSec=2, Restart=always after 500 ms, no start
+# limit) run in DIR/work with stdout appended to DIR/work/LOG; ENVIRONMENT is the Environment=
+# value, EXTRA one more [Service] line (none when empty).
+sysns_notify_unit() {
+    {
+        cat <<EOF
+[Unit]
+Description=$3
+StartLimitIntervalSec=0
+
+[Service]
+Type=notify
+NotifyAccess=main
+ExecStart=$5
+Environment=$4
+WatchdogSec=2
+Restart=always
+RestartSec=500ms
+TimeoutStartSec=15s
+WorkingDirectory=$1/work
+StandardOutput=append:$1/work/$6
+StandardError=inherit
+EOF
+        [ -z "${7:-}" ] || printf '%s\n' "$7"
+    } >"$1/units/$2"
+}
+
+# sysns_boot_debug DIR: sysns_boot DIR with the manager at --log-level=debug (its log shows every
+# notification), sysns_fail when it does not come up, else a PASS line with its version.
+sysns_boot_debug() {
+    SYSNS_LOG_LEVEL=debug sysns_boot "$1" || sysns_fail "booting systemd in namespaces"
+    pass "systemd $(sysns_version) is PID 1 of private namespaces (host pid $SYSNS_PID)"
+}
+
+SYSNS__UNIT_PROPS=ActiveState,SubState,NRestarts,MainPID,StatusText
+
+# sysns_snap UNIT -> ActiveState, SubState, NRestarts, MainPID and StatusText on one line
+sysns_snap() {
+    sysns_ctl show -p "$SYSNS__UNIT_PROPS" "$1" | tr '\n' ' '
+}
+
+# sysns_wait_activating TIMEOUT FMT NAME... : wait until every unit `printf FMT NAME` has been seen
+# activating/start with a MainPID and no StatusText (a notify service before READY=1), at any
+# poll; SYSNS_SEEN[NAME]=1 for each one seen (for a failure message: ${!SYSNS_SEEN[*]}).
+declare -gA SYSNS_SEEN=()
+sysns__all_activating() {
+    local fmt=$1 name unit
+    shift
+    for name in "$@"; do
+        [ -n "${SYSNS_SEEN[$name]:-}" ] && continue
+        # shellcheck disable=SC2059 # the format is the caller's
+        printf -v unit "$fmt" "$name"
+        sysns_props "$unit" "$SYSNS__UNIT_PROPS" || return 1
+        if [ "${SYSNS_P[ActiveState]}" = activating ] && [ "${SYSNS_P[SubState]}" = start ] &&
+           [ -z "${SYSNS_P[StatusText]}" ] && [ "${SYSNS_P[MainPID]}" != 0 ]; then
+            SYSNS_SEEN[$name]=1
+        fi
+    done
+    [ "${#SYSNS_SEEN[@]}" = "$#" ]
+}
+sysns_wait_activating() {
+    local t=$1
+    shift
+    SYSNS_SEEN=()
+    sysns_wait_cmd "$t" sysns__all_activating "$@"
+}
+
+# sysns_running_as UNIT MAINPID: one snapshot (left in SYSNS_P) shows UNIT active/running,
+# NRestarts=0, with that MainPID.
+sysns_running_as() {
+    sysns_props "$1" "$SYSNS__UNIT_PROPS" &&
+        [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
+        [ "${SYSNS_P[NRestarts]}" = 0 ] && [ "${SYSNS_P[MainPID]}" = "$2" ]
+}
+
+# sysns_running_again UNIT OLDPID: UNIT active/running with a MainPID other than OLDPID and 0.
+sysns_running_again() {
+    sysns_props "$1" "$SYSNS__UNIT_PROPS" &&
+        [ "${SYSNS_P[ActiveState]}" = active ] &&
+        [ "${SYSNS_P[SubState]}" = running ] &&
+        [ "${SYSNS_P[MainPID]}" != "$2" ] &&
+        [ "${SYSNS_P[MainPID]}" != 0 ]
+}
+
+# sysns_hold_cmd DURATION CMD... : CMD must succeed at every poll (every 0.2 s) for DURATION
+# seconds; 1 at the first failure.
+sysns_hold_cmd() {
+    local deadline
+    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$1") ))
+    shift
+    while :; do
+        "$@" || return 1
+        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
+        sleep 0.2
+    done
+}
+
+# sysns_libsystemd_maps HOSTPID -> the distinct libsystemd.so* files the process maps, one a line
+sysns_libsystemd_maps() {
+    awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"$1"/maps | sort -u
 }
 
 sysns_dump() {

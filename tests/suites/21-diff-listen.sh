@@ -49,22 +49,22 @@ run() {
 maps_of() { sed -n 's/^maps: //p' "$T/err.$1" | sort -u; }
 
 # ------------------------------------------------------------ the two compared runs
-run sys
-rc=$?
-[ $rc = 0 ] || { cat "$T/err.sys"; fail "run on the system library exited $rc"; finish; }
-if [ "$(maps_of sys)" = "$sys_real" ]; then
-    pass "run 1 mapped the system library ($sys_real)"
-else
-    fail "run 1 mapped '$(maps_of sys)', expected $sys_real"
-fi
-run sd LD_LIBRARY_PATH="$SDLITE_BUILD"
-rc=$?
-[ $rc = 0 ] || { cat "$T/err.sd"; fail "run on sdlite exited $rc"; finish; }
-if [ "$(maps_of sd)" = "$sd_real" ]; then
-    pass "run 2 mapped sdlite ($sd_real)"
-else
-    fail "run 2 mapped '$(maps_of sd)', expected $sd_real"
-fi
+# compared_run N LABEL LIBNAME EXPECTED [env assignments...]: run N must exit 0 (else stop) and
+# must have mapped EXPECTED
+compared_run() {
+    local n=$1 label=$2 name=$3 want=$4 rc
+    shift 4
+    run "$label" "$@"
+    rc=$?
+    [ $rc = 0 ] || { cat "$T/err.$label"; fail "run on $name exited $rc"; finish; }
+    if [ "$(maps_of "$label")" = "$want" ]; then
+        pass "run $n mapped $name ($want)"
+    else
+        fail "run $n mapped '$(maps_of "$label")', expected $want"
+    fi
+}
+compared_run 1 sys "the system library" "$sys_real"
+compared_run 2 sd sdlite "$sd_real" LD_LIBRARY_PATH="$SDLITE_BUILD"
 
 # the output must be a full run, not an early exit that happens to match
 lines=$(wc -l <"$T/out.sys")

@@ -70,24 +70,7 @@ fi
 
 # --------------------------------------------------------------- units
 unit() { # NAME DESCRIPTION EXTRA-ENV
-    cat >"$T/units/$1" <<EOF
-[Unit]
-Description=$2
-StartLimitIntervalSec=0
-
-[Service]
-Type=notify
-NotifyAccess=main
-ExecStart=$T/bin/watchdog-service
-Environment=$3
-WatchdogSec=2
-Restart=always
-RestartSec=500ms
-TimeoutStartSec=15s
-WorkingDirectory=$T/work
-StandardOutput=append:$T/work/$1.log
-StandardError=inherit
-EOF
+    sysns_notify_unit "$T" "$1" "$2" "$3" "$T/bin/watchdog-service" "$1.log"
 }
 unit wd-ok.service "sdlite watchdog test: heartbeats" "STARTUP_DELAY_MS=1500"
 unit wd-stuck.service "sdlite watchdog test: stops heartbeating" "STARTUP_DELAY_MS=300 STUCK_AFTER_SEC=2"
@@ -96,12 +79,11 @@ SYSNS_STOP_UNITS=(wd-ok.service wd-stuck.service)
 # --------------------------------------------------------------- boot
 t0=$(sysns__now_us)
 SYSNS_LOG_LEVEL=debug sysns_boot "$T" || sysns_fail "booting systemd in namespaces"
-ver=$(sysns_ctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
+ver=$(sysns_version)
 pass "systemd $ver is PID 1 of private namespaces (host pid $SYSNS_PID), up in $(( ($(sysns__now_us) - t0) / 1000 )) ms"
 [ "$ver" = 252 ] || sysns_info "note: expected systemd 252, got '$ver'"
 
 PROPS=ActiveState,SubState,NRestarts,MainPID,StatusText
-snap() { sysns_ctl show -p "$PROPS" "$1" | tr '\n' ' '; }
 U=wd-ok.service
 
 # --------------------------------------------------------------- (a)
@@ -113,7 +95,7 @@ is_activating() {
         [ -z "${SYSNS_P[StatusText]}" ]
 }
 sysns_wait_cmd 1.2 is_activating ||
-    sysns_fail "(a) $U not activating/start without StatusText before READY=1: $(snap "$U")"
+    sysns_fail "(a) $U not activating/start without StatusText before READY=1: $(sysns_snap "$U")"
 pass "(a) before READY=1: ActiveState=activating SubState=start, no StatusText yet"
 sysns_wait_prop "$U" ActiveState active 10 || sysns_fail "(a) $U never became active"
 sysns_wait_prop "$U" SubState running 2 || sysns_fail "(a) $U active but not running"
@@ -137,7 +119,7 @@ pass "(b) sd_notify_barrier(0, 5s) against systemd returned 1 (StatusText and se
 
 # --------------------------------------------------------------- (f)
 hostpid=$(sysns_host_pid "$mainpid") || sysns_fail "(f) cannot map MainPID $mainpid to a host pid"
-mapped=$(awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"$hostpid"/maps | sort -u)
+mapped=$(sysns_libsystemd_maps "$hostpid")
 [ "$(printf '%s\n' "$mapped" | grep -c .)" = 1 ] ||
     sysns_fail "(f) expected exactly one libsystemd mapped, got: ${mapped:-none}"
 if [ -n "$expected_dir" ]; then
@@ -151,24 +133,13 @@ fi
 
 # --------------------------------------------------------------- (c)
 beats0=$(sysns_prop "$U" StatusText | sed -n 's/.* beats=\([0-9]*\) .*/\1/p')
-stays_up() {
-    local deadline
-    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$1") ))
-    while :; do
-        if ! { sysns_props "$U" "$PROPS" &&
-               [ "${SYSNS_P[ActiveState]}" = active ] &&
-               [ "${SYSNS_P[SubState]}" = running ] &&
-               [ "${SYSNS_P[NRestarts]}" = 0 ] &&
-               [ "${SYSNS_P[MainPID]}" = "$mainpid" ] &&
-               [[ ${SYSNS_P[StatusText]} == "running barrier=1 "* ]]; }; then
-            echo "state changed: $(snap "$U")" >&2
-            return 1
-        fi
-        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
-        sleep 0.2
-    done
+is_up() {
+    if ! { sysns_running_as "$U" "$mainpid" && [[ ${SYSNS_P[StatusText]} == "running barrier=1 "* ]]; }; then
+        echo "state changed: $(sysns_snap "$U")" >&2
+        return 1
+    fi
 }
-stays_up 6.5 || sysns_fail "(c) $U did not stay up with heartbeats"
+sysns_hold_cmd 6.5 is_up || sysns_fail "(c) $U did not stay up with heartbeats"
 beats1=$(sysns_prop "$U" StatusText | sed -n 's/.* beats=\([0-9]*\) .*/\1/p')
 [ $(( beats1 - beats0 )) -ge 5 ] || sysns_fail "(c) only $(( beats1 - beats0 )) heartbeats in 6.5 s (expected >= 5)"
 [ "$(sysns_count_log "^$U: Watchdog timeout")" = 0 ] || sysns_fail "(c) unexpected watchdog timeout for $U"
@@ -194,14 +165,7 @@ sysns_wait_log "^$S: Failed with result 'watchdog'" 2 || sysns_fail "(d) no resu
 pass "(d) manager log: main process killed by SIGABRT, Failed with result 'watchdog'"
 sysns_wait_prop_re "$S" NRestarts '^[1-9][0-9]*$' 5 || sysns_fail "(d) NRestarts did not grow for $S"
 sysns_wait_log "^$S: Scheduled restart job, restart counter is at 1\." 2 || sysns_fail "(d) no 'Scheduled restart job' for $S"
-new_running() { # UNIT OLDPID
-    sysns_props "$1" "$PROPS" &&
-        [ "${SYSNS_P[ActiveState]}" = active ] &&
-        [ "${SYSNS_P[SubState]}" = running ] &&
-        [ "${SYSNS_P[MainPID]}" != "$2" ] &&
-        [ "${SYSNS_P[MainPID]}" != 0 ]
-}
-sysns_wait_cmd 5 new_running "$S" "$spid" || sysns_fail "(d) $S not running again after restart: $(snap "$S")"
+sysns_wait_cmd 5 sysns_running_again "$S" "$spid" || sysns_fail "(d) $S not running again after restart: $(sysns_snap "$S")"
 pass "(d) restarted: NRestarts=$(sysns_prop "$S" NRestarts), running again with MainPID=$(sysns_prop "$S" MainPID)"
 SYSNS_CMD_TIMEOUT=10 sysns_ctl stop "$S" || sysns_fail "(d) stopping $S"
 
@@ -216,7 +180,7 @@ pass "(e) manager log: '$U: Watchdog timeout (limit 2s)!'"
 sysns_wait_log "^$U: Main process exited, code=(killed|dumped), status=6/ABRT" 8 ||
     sysns_fail "(e) the stopped $U was not killed with SIGABRT"
 sysns_wait_prop "$U" NRestarts 1 5 || sysns_fail "(e) NRestarts of $U is not 1"
-sysns_wait_cmd 8 new_running "$U" "$mainpid" || sysns_fail "(e) $U not running again after restart: $(snap "$U")"
+sysns_wait_cmd 8 sysns_running_again "$U" "$mainpid" || sysns_fail "(e) $U not running again after restart: $(sysns_snap "$U")"
 [ ! -e /proc/"$hostpid" ] || [ "$(awk '{print $3}' /proc/"$hostpid"/stat 2>/dev/null)" = Z ] ||
     sysns_fail "(e) the stopped process $hostpid still exists"
 pass "(e) killed (SIGABRT) and restarted: NRestarts=1, new MainPID=$(sysns_prop "$U" MainPID), old process gone"

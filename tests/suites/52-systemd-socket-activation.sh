@@ -129,7 +129,7 @@ client() { sysns_exec "$PY" "$T/bin/client.py" "$@" 2>&1; }
 # --------------------------------------------------------------- boot
 t0=$(sysns__now_us)
 SYSNS_LOG_LEVEL=debug sysns_boot "$T" || sysns_fail "booting systemd in namespaces"
-pass "systemd $(sysns_ctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') is PID 1 of private namespaces (host pid $SYSNS_PID), up in $(( ($(sysns__now_us) - t0) / 1000 )) ms"
+pass "systemd $(sysns_version) is PID 1 of private namespaces (host pid $SYSNS_PID), up in $(( ($(sysns__now_us) - t0) / 1000 )) ms"
 if ! sysns_exec "$PY" -c 'import socket; socket.socket().bind(("127.0.0.1", 0))' 2>/dev/null; then
     sysns_info "127.0.0.1 not usable inside: bringing lo up"
     sysns_exec ip link set lo up || sysns_fail "ip link set lo up inside the namespace"
@@ -172,7 +172,7 @@ pass "(c) same MainPID served all three; StatusText ends in served=3"
 
 # --------------------------------------------------------------- (d)
 hostpid=$(sysns_host_pid "$mainpid") || sysns_fail "(d) cannot map MainPID $mainpid to a host pid"
-mapped=$(awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"$hostpid"/maps | sort -u)
+mapped=$(sysns_libsystemd_maps "$hostpid")
 [ "$(printf '%s\n' "$mapped" | grep -c .)" = 1 ] || sysns_fail "(d) expected one libsystemd mapped, got: ${mapped:-none}"
 if [ -n "$expected" ]; then
     [ "$mapped" = "$expected" ] || sysns_fail "(d) the service mapped $mapped, not sdlite's $expected"

@@ -51,24 +51,8 @@ STUCK=9 DELAY_MS=1500
 unit() { # LANG EXEC...
     local lang=$1
     shift
-    cat >"$T/units/ex-$lang.service" <<EOF
-[Unit]
-Description=sdlite example: $lang
-StartLimitIntervalSec=0
-
-[Service]
-Type=notify
-NotifyAccess=main
-ExecStart=$*
-Environment="SDLITE_LIB=$LIB" STARTUP_DELAY_MS=$DELAY_MS STUCK_AFTER_SEC=$STUCK
-WatchdogSec=2
-Restart=always
-RestartSec=500ms
-TimeoutStartSec=15s
-WorkingDirectory=$T/work
-StandardOutput=append:$T/work/$lang.log
-StandardError=inherit
-EOF
+    sysns_notify_unit "$T" "ex-$lang.service" "sdlite example: $lang" \
+        "\"SDLITE_LIB=$LIB\" STARTUP_DELAY_MS=$DELAY_MS STUCK_AFTER_SEC=$STUCK" "$*" "$lang.log"
 }
 unit perl "$PL" "\"$ROOT/examples/watchdog-daemon.pl\""
 unit python "$PY" "\"$ROOT/examples/watchdog-daemon.py\""
@@ -78,29 +62,12 @@ SYSNS_STOP_UNITS=(ex-perl.service ex-python.service ex-c.service)
 
 # --------------------------------------------------------------- boot
 t0=$(sysns__now_us)
-SYSNS_LOG_LEVEL=debug sysns_boot "$T" || sysns_fail "booting systemd in namespaces"
-pass "systemd $(sysns_ctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') is PID 1 of private namespaces (host pid $SYSNS_PID)"
-
-PROPS=ActiveState,SubState,NRestarts,MainPID,StatusText
-snap() { sysns_ctl show -p "$PROPS" "$1" | tr '\n' ' '; }
+sysns_boot_debug "$T"
 
 # --------------------------------------------------------------- (a)
 sysns_ctl start --no-block "${SYSNS_STOP_UNITS[@]}" || sysns_fail "systemctl start --no-block"
-declare -A seen_activating=()
-all_activating_seen() {
-    local l
-    for l in "${LANGS[@]}"; do
-        [ -n "${seen_activating[$l]:-}" ] && continue
-        sysns_props "ex-$l.service" "$PROPS" || return 1
-        if [ "${SYSNS_P[ActiveState]}" = activating ] && [ "${SYSNS_P[SubState]}" = start ] &&
-           [ -z "${SYSNS_P[StatusText]}" ] && [ "${SYSNS_P[MainPID]}" != 0 ]; then
-            seen_activating[$l]=1
-        fi
-    done
-    [ "${#seen_activating[@]}" = "${#LANGS[@]}" ]
-}
-sysns_wait_cmd 3 all_activating_seen ||
-    sysns_fail "(a) not all of ${LANGS[*]} seen activating/start without StatusText before READY=1 (seen: ${!seen_activating[*]})"
+sysns_wait_activating 3 'ex-%s.service' "${LANGS[@]}" ||
+    sysns_fail "(a) not all of ${LANGS[*]} seen activating/start without StatusText before READY=1 (seen: ${!SYSNS_SEEN[*]})"
 pass "(a) before READY=1 (startup delay ${DELAY_MS} ms): perl, python, c all activating/start, no StatusText"
 
 declare -A MAINPID=() HOSTPID=()
@@ -119,7 +86,7 @@ done
 # --------------------------------------------------------------- (b)
 for l in "${LANGS[@]}"; do
     HOSTPID[$l]=$(sysns_host_pid "${MAINPID[$l]}") || sysns_fail "(b) cannot map ex-$l's MainPID to a host pid"
-    mapped=$(awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"${HOSTPID[$l]}"/maps | sort -u)
+    mapped=$(sysns_libsystemd_maps "${HOSTPID[$l]}")
     [ "$(printf '%s\n' "$mapped" | grep -c .)" = 1 ] ||
         sysns_fail "(b) ex-$l: expected exactly one libsystemd mapped, got: ${mapped:-none}"
     [ "$mapped" = "$LIB_REAL" ] || sysns_fail "(b) ex-$l mapped $mapped, not sdlite's $LIB_REAL"
@@ -135,27 +102,18 @@ beats() { sysns_prop "$1" StatusText | sed -n 's/.*alive, heartbeat \([0-9]*\)$/
 declare -A B0=()
 for l in "${LANGS[@]}"; do B0[$l]=$(beats "ex-$l.service"); done
 HOLD=6.2
-stay_up() {
-    local deadline l
-    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$HOLD") ))
-    while :; do
-        for l in "${LANGS[@]}"; do
-            if ! { sysns_props "ex-$l.service" "$PROPS" &&
-                   [ "${SYSNS_P[ActiveState]}" = active ] &&
-                   [ "${SYSNS_P[SubState]}" = running ] &&
-                   [ "${SYSNS_P[NRestarts]}" = 0 ] &&
-                   [ "${SYSNS_P[MainPID]}" = "${MAINPID[$l]}" ] &&
-                   [[ ${SYSNS_P[StatusText]} == "$l: "@(ready|alive)* ]]; }; then
-                echo "ex-$l changed: $(snap "ex-$l.service")" >&2
-                return 1
-            fi
-        done
-        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
-        sleep 0.2
+all_up() {
+    local l
+    for l in "${LANGS[@]}"; do
+        if ! { sysns_running_as "ex-$l.service" "${MAINPID[$l]}" &&
+               [[ ${SYSNS_P[StatusText]} == "$l: "@(ready|alive)* ]]; }; then
+            echo "ex-$l changed: $(sysns_snap "ex-$l.service")" >&2
+            return 1
+        fi
     done
 }
 shopt -s extglob
-stay_up || sysns_fail "(c) not all examples stayed up with heartbeats for $HOLD s"
+sysns_hold_cmd "$HOLD" all_up || sysns_fail "(c) not all examples stayed up with heartbeats for $HOLD s"
 for l in "${LANGS[@]}"; do
     U=ex-$l.service
     b1=$(beats "$U")
@@ -169,13 +127,6 @@ done
 [ "$(sysns_count_log "reception only permitted")" = 0 ] || sysns_fail "(c) the manager rejected notifications (wrong sender PID)"
 
 # --------------------------------------------------------------- (d)
-new_running() { # UNIT OLDPID
-    sysns_props "$1" "$PROPS" &&
-        [ "${SYSNS_P[ActiveState]}" = active ] &&
-        [ "${SYSNS_P[SubState]}" = running ] &&
-        [ "${SYSNS_P[MainPID]}" != "$2" ] &&
-        [ "${SYSNS_P[MainPID]}" != 0 ]
-}
 for l in "${LANGS[@]}"; do
     U=ex-$l.service
     # from the log: StatusText says so only until the restart, and the three get stuck at once
@@ -190,7 +141,7 @@ for l in "${LANGS[@]}"; do
 done
 for l in "${LANGS[@]}"; do
     U=ex-$l.service
-    sysns_wait_cmd 8 new_running "$U" "${MAINPID[$l]}" || sysns_fail "(d) $U not running again after the restart: $(snap "$U")"
+    sysns_wait_cmd 8 sysns_running_again "$U" "${MAINPID[$l]}" || sysns_fail "(d) $U not running again after the restart: $(sysns_snap "$U")"
     [ "$(sysns_prop "$U" NRestarts)" = 1 ] || sysns_fail "(d) $U NRestarts=$(sysns_prop "$U" NRestarts), wanted 1"
     [ ! -e /proc/"${HOSTPID[$l]}" ] || [ "$(awk '{print $3}' /proc/"${HOSTPID[$l]}"/stat 2>/dev/null)" = Z ] ||
         sysns_fail "(d) the stuck process ${HOSTPID[$l]} of $U still exists"

@@ -54,25 +54,8 @@ mkdir -p "$T/units" "$T/work"
 unit() { # NAME EXTRA EXEC...
     local name=$1 extra=$2
     shift 2
-    cat >"$T/units/$name.service" <<EOF
-[Unit]
-Description=unmodified binding on sdlite: $name
-StartLimitIntervalSec=0
-
-[Service]
-Type=notify
-NotifyAccess=main
-ExecStart=$*
-Environment="LD_LIBRARY_PATH=$SDLITE_BUILD" STARTUP_DELAY_MS=1500
-WatchdogSec=2
-Restart=always
-RestartSec=500ms
-TimeoutStartSec=15s
-WorkingDirectory=$T/work
-StandardOutput=append:$T/work/$name.log
-StandardError=inherit
-$extra
-EOF
+    sysns_notify_unit "$T" "$name.service" "unmodified binding on sdlite: $name" \
+        "\"LD_LIBRARY_PATH=$SDLITE_BUILD\" STARTUP_DELAY_MS=1500" "$*" "$name.log" "$extra"
 }
 unit perl-binding "" "$PL" "\"$ROOT/examples/bindings/linux-systemd-daemon.pl\""
 unit python-binding "FileDescriptorStoreMax=4" "$PY" "\"$ROOT/examples/bindings/python-systemd.py\""
@@ -81,27 +64,11 @@ SYSNS_STOP_UNITS=(perl-binding.service python-binding.service)
 declare -A WHO=([perl-binding]="Linux::Systemd::Daemon" [python-binding]="python-systemd")
 
 t0=$(sysns__now_us)
-SYSNS_LOG_LEVEL=debug sysns_boot "$T" || sysns_fail "booting systemd in namespaces"
-pass "systemd $(sysns_ctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') is PID 1 of private namespaces (host pid $SYSNS_PID)"
-
-PROPS=ActiveState,SubState,NRestarts,MainPID,StatusText
-snap() { sysns_ctl show -p "$PROPS" "$1" | tr '\n' ' '; }
+sysns_boot_debug "$T"
 sysns_ctl start --no-block "${SYSNS_STOP_UNITS[@]}" || sysns_fail "systemctl start --no-block"
 
-declare -A seen=()
-all_activating_seen() {
-    local u
-    for u in "${UNITS[@]}"; do
-        [ -n "${seen[$u]:-}" ] && continue
-        sysns_props "$u.service" "$PROPS" || return 1
-        if [ "${SYSNS_P[ActiveState]}" = activating ] && [ "${SYSNS_P[SubState]}" = start ] &&
-           [ -z "${SYSNS_P[StatusText]}" ] && [ "${SYSNS_P[MainPID]}" != 0 ]; then
-            seen[$u]=1
-        fi
-    done
-    [ "${#seen[@]}" = "${#UNITS[@]}" ]
-}
-sysns_wait_cmd 3 all_activating_seen || sysns_fail "not both seen activating/start before READY=1 (seen: ${!seen[*]})"
+sysns_wait_activating 3 '%s.service' "${UNITS[@]}" ||
+    sysns_fail "not both seen activating/start before READY=1 (seen: ${!SYSNS_SEEN[*]})"
 pass "before READY=1: both activating/start, no StatusText"
 
 declare -A MAINPID=()
@@ -117,7 +84,7 @@ for u in "${UNITS[@]}"; do
     pass "$U ($w): active/running, MainPID=${MAINPID[$u]}; READY=1+STATUS= logged from it; StatusText='$(sysns_prop "$U" StatusText)'"
 
     hp=$(sysns_host_pid "${MAINPID[$u]}") || sysns_fail "cannot map $U's MainPID to a host pid"
-    mapped=$(awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"$hp"/maps | sort -u)
+    mapped=$(sysns_libsystemd_maps "$hp")
     [ "$(printf '%s\n' "$mapped" | grep -c .)" = 1 ] || sysns_fail "$U: expected one libsystemd mapped, got: ${mapped:-none}"
     [ "$mapped" = "$LIB_REAL" ] || sysns_fail "$U mapped $mapped, not sdlite's $LIB_REAL"
     ! grep -qF "$SYS_REAL" /proc/"$hp"/maps || sysns_fail "$U maps the system's $SYS_REAL"
@@ -137,23 +104,16 @@ declare -A B0=()
 beats() { sysns_prop "$1" StatusText | sed -n 's/.*: heartbeat \([0-9]*\)$/\1/p'; }
 for u in "${UNITS[@]}"; do B0[$u]=$(beats "$u.service"); done
 HOLD=6.2
-stay_up() {
-    local deadline u
-    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$HOLD") ))
-    while :; do
-        for u in "${UNITS[@]}"; do
-            if ! { sysns_props "$u.service" "$PROPS" &&
-                   [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
-                   [ "${SYSNS_P[NRestarts]}" = 0 ] && [ "${SYSNS_P[MainPID]}" = "${MAINPID[$u]}" ]; }; then
-                echo "$u changed: $(snap "$u.service")" >&2
-                return 1
-            fi
-        done
-        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
-        sleep 0.2
+all_up() {
+    local u
+    for u in "${UNITS[@]}"; do
+        if ! sysns_running_as "$u.service" "${MAINPID[$u]}"; then
+            echo "$u changed: $(sysns_snap "$u.service")" >&2
+            return 1
+        fi
     done
 }
-stay_up || sysns_fail "the bindings did not stay up for $HOLD s"
+sysns_hold_cmd "$HOLD" all_up || sysns_fail "the bindings did not stay up for $HOLD s"
 for u in "${UNITS[@]}"; do
     U=$u.service
     b1=$(beats "$U")

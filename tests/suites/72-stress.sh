@@ -31,12 +31,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 echo "== 72-stress: threads, fork, churn, blocking receivers, signals, vanishing receivers"
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root (credentials for another pid)"
 need gcc cmp diff timeout
-[ -e "$SYSTEM_HEADER" ] || skip_or_fail "no $SYSTEM_HEADER (apt-get install -y libsystemd-dev)"
-[ -e "$SYSTEM_LIBSYSTEMD" ] || skip_or_fail "no system libsystemd at $SYSTEM_LIBSYSTEMD"
-[ -e "$SDLITE_BUILD/libsystemd.so.0" ] || { echo "FAIL: $SDLITE_BUILD/libsystemd.so.0 missing (run make first)"; exit 1; }
-SYSDIR=$(dirname "$SYSTEM_LIBSYSTEMD")
-SYS_REAL=$(readlink -f "$SYSTEM_LIBSYSTEMD")
-SO_REAL=$(readlink -f "$SDLITE_BUILD/libsystemd.so.0")
+need_reference_and_build
 BUILD_REAL=$(readlink -f "$SDLITE_BUILD")
 scratch T
 chmod 755 "$T"

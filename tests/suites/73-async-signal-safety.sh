@@ -26,12 +26,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 echo "== 73-async-signal-safety: allocations and locks per call; sd_notify in a signal handler"
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root (sd_pid_notify for pid 1)"
 need gcc timeout
-[ -e "$SYSTEM_HEADER" ] || skip_or_fail "no $SYSTEM_HEADER (apt-get install -y libsystemd-dev)"
-[ -e "$SYSTEM_LIBSYSTEMD" ] || skip_or_fail "no system libsystemd at $SYSTEM_LIBSYSTEMD"
-[ -e "$SDLITE_BUILD/libsystemd.so.0" ] || { echo "FAIL: $SDLITE_BUILD/libsystemd.so.0 missing (run make first)"; exit 1; }
-SYSDIR=$(dirname "$SYSTEM_LIBSYSTEMD")
-SYS_REAL=$(readlink -f "$SYSTEM_LIBSYSTEMD")
-SO_REAL=$(readlink -f "$SDLITE_BUILD/libsystemd.so.0")
+need_reference_and_build
 scratch T
 SIGNALS=${SIGNAL_NOTIFY_COUNT:-5000}
 
