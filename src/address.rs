@@ -62,23 +62,6 @@ pub fn parse_into(s: &CStr, addr: &mut SockAddr) -> Result<Transport> {
     }
 }
 
-#[cfg(any(test, feature = "std"))]
-#[derive(Clone)]
-pub enum NotifyAddress {
-    Unix(SockAddr),
-    Vsock { addr: SockAddr, kind: Option<c_int> },
-}
-
-/// `parse_into` for tests and fuzz targets, which want the address by value.
-#[cfg(any(test, feature = "std"))]
-pub fn parse(s: &CStr) -> Result<NotifyAddress> {
-    let mut addr = SockAddr::new();
-    Ok(match parse_into(s, &mut addr)? {
-        Transport::Unix => NotifyAddress::Unix(addr),
-        Transport::Vsock(kind) => NotifyAddress::Vsock { addr, kind },
-    })
-}
-
 /// systemd's sockaddr_un_set_path(): the abstract form does not count a trailing NUL in the
 /// address length, the path form does; both must leave room for one.
 fn set_unix(a: &mut SockAddr, b: &[u8]) -> Result<()> {
@@ -161,18 +144,19 @@ mod tests {
     use super::*;
     use std::ffi::CString;
 
-    fn p(s: &str) -> Result<NotifyAddress> {
-        parse(&CString::new(s).unwrap())
+    fn p(s: &str) -> Result<(SockAddr, Transport)> {
+        let mut a = SockAddr::new();
+        parse_into(&CString::new(s).unwrap(), &mut a).map(|t| (a, t))
     }
     fn unix_bytes(s: &str) -> Vec<u8> {
         match p(s) {
-            Ok(NotifyAddress::Unix(a)) => a.bytes().to_vec(),
+            Ok((a, Transport::Unix)) => a.bytes().to_vec(),
             _ => panic!("not unix: {s}"),
         }
     }
     fn vsock(s: &str) -> (u32, u32, Option<c_int>) {
         match p(s) {
-            Ok(NotifyAddress::Vsock { addr, kind }) => {
+            Ok((addr, Transport::Vsock(kind))) => {
                 let b = addr.bytes();
                 (
                     u32::from_ne_bytes(b[8..12].try_into().unwrap()),

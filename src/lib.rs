@@ -13,6 +13,8 @@ mod env;
 mod errno;
 mod fdcheck;
 pub mod ffi;
+#[cfg(feature = "std")]
+pub mod fuzzing;
 mod listen;
 mod notify;
 mod parse;
