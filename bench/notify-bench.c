@@ -1,0 +1,911 @@
+/* notify-bench: sdlite against Debian's libsystemd 252 against the floor, per call and per load.
+ *
+ * Both libraries are loaded into this one process (dlopen by full path, RTLD_NOW|RTLD_LOCAL; the
+ * program checks that it really got two distinct objects and falls back to dlmopen for both if
+ * not), and a third method, the floor, is what any stateless implementation has to pay for one
+ * notification: socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC) + sendmsg(MSG_NOSIGNAL) to an address
+ * prepared once + close.  This program binds the receiver itself at $NOTIFY_SOCKET, with
+ * SO_PASSCRED on, as systemd does.
+ *
+ * Modes (see bench/README.md; bench/run.sh drives them all under a fixed `env -i` environment):
+ *
+ *   bench [--rounds R] [--batch N] [--warmup W] [--csv-dir DIR]
+ *       Interleaved timing.  Each round, for each message, runs a batch of N calls of each method
+ *       in a rotating order (all 6 orders of the 3 methods in turn), draining and checking the
+ *       receive queue after each batch with the clock stopped (net.unix.max_dgram_qlen is 10, so
+ *       N <= 9).  Prints ns/call medians, p10 and p90 per method, and the median over rounds of
+ *       each round's ratio; writes per-call.csv and ratios.csv into DIR.
+ *   calls METHOD MESSAGE K [--batch N]
+ *       K calls of one method only (floor, sdlite, libsystemd; watchdog, status, fd), for
+ *       callgrind (each batch is bracketed by CALLGRIND_TOGGLE_COLLECT: run valgrind with
+ *       --collect-atstart=no) and strace (each batch is bracketed by access("/sdlite-bench:begin")
+ *       and access("/sdlite-bench:end")).  A warm-up batch (lazy binding, first-touch) runs first,
+ *       outside both brackets.
+ *   load LIBRARY
+ *       In a fresh process: dlopen(LIBRARY) and one sd_notify(0, "READY=1"); prints the shared
+ *       objects, VmRSS and time that this added.
+ *   spawn [--rounds R] [--csv-dir DIR] NAME=HELLO ...
+ *       Whole-process load cost: each round runs every HELLO (a tiny program linked against one
+ *       libsystemd.so.0 that calls sd_notify once) and `notify-bench load` on the library next to
+ *       it, in a rotating order, timing spawn to exit.  The first NAME is the reference for the
+ *       ratios (the trivial library).  Writes load.csv into DIR.
+ *   serve
+ *       Drains $NOTIFY_SOCKET until SIGTERM/SIGINT (a receiver for hyperfine).
+ *
+ * Library paths: --sdlite PATH (default: build/libsystemd.so.0 next to bench/) and
+ * --libsystemd PATH (default: /usr/lib/x86_64-linux-gnu/libsystemd.so.0), before the mode.
+ *
+ * Exit status: 0 when every datagram arrived intact (bytes, SCM_RIGHTS fd, sender pid), 1 when
+ * any did not, 2 on a usage or setup error.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#endif
+#endif
+#ifndef HAVE_CALLGRIND
+#define CALLGRIND_TOGGLE_COLLECT do { } while (0)
+#endif
+
+extern char **environ;
+
+/* ------------------------------------------------------------------ messages and methods */
+
+enum { MSG_WATCHDOG, MSG_STATUS, MSG_FD, N_MSG };
+static const char *const msg_name[N_MSG] = { "watchdog", "status", "fd" };
+static const char *const msg_label[N_MSG] = {
+        "sd_notify WATCHDOG=1", "sd_notify STATUS= (110 B)", "sd_pid_notify_with_fds 1 fd",
+};
+#define STATUS_110 \
+        "STATUS=Processing batch 4711 of 10000: 1234567 records indexed, 12 warnings, " \
+        "queue depth 17, cache hits 98.25%"
+_Static_assert(sizeof(STATUS_110) - 1 == 110, "the STATUS= message is 110 bytes");
+static const char *const msg_text[N_MSG] = { "WATCHDOG=1", STATUS_110, "FDSTORE=1\nFDNAME=bench" };
+static size_t msg_len[N_MSG];
+
+enum { M_FLOOR, M_SDLITE, M_LIBSYSTEMD, N_METH };
+static const char *const meth_name[N_METH] = { "floor", "sdlite", "libsystemd" };
+
+typedef int (*notify_fn)(int, const char *);
+typedef int (*notify_fds_fn)(pid_t, int, const char *, const int *, unsigned);
+
+struct lib {
+        const char *path;
+        void *handle;
+        notify_fn notify;
+        notify_fds_fn notify_fds;
+};
+static struct lib libs[N_METH]; /* [M_FLOOR] unused */
+
+static int send_fd = -1;  /* the fd passed in the fd case: /dev/null */
+static struct stat send_fd_st;
+static int rx = -1;       /* the receiver, bound at $NOTIFY_SOCKET */
+static struct sockaddr_un notify_addr;
+static socklen_t notify_addrlen;
+static char notify_path[sizeof notify_addr.sun_path + 1];
+static pid_t self_pid;
+
+static unsigned long long n_sent, n_ok, n_bad;
+
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fatal(const char *fmt, ...) {
+        va_list ap;
+        int e = errno;
+        va_start(ap, fmt);
+        fprintf(stderr, "notify-bench: ");
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        if (e)
+                fprintf(stderr, " (%s)", strerror(e));
+        fputc('\n', stderr);
+        exit(2);
+}
+
+static uint64_t now_ns(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ the floor */
+
+/* The least a stateless sd_notify can do once it knows where to send: one socket, one sendmsg,
+ * one close.  The address is prepared once, outside (parsing $NOTIFY_SOCKET is left out on
+ * purpose: that is part of what the libraries are measured on). */
+__attribute__((noinline)) static int floor_send(const char *state, const int *fds, unsigned n_fds) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control;
+        struct iovec iov = { .iov_base = (void *)state, .iov_len = strlen(state) };
+        struct msghdr mh = {
+                .msg_name = &notify_addr, .msg_namelen = notify_addrlen, .msg_iov = &iov, .msg_iovlen = 1,
+        };
+        if (n_fds > 0) {
+                if (n_fds > 4)
+                        return -EINVAL;
+                memset(&control, 0, sizeof control);
+                mh.msg_control = control.buf;
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+        }
+        int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return -errno;
+        ssize_t r = sendmsg(s, &mh, MSG_NOSIGNAL);
+        int e = errno;
+        close(s);
+        return r < 0 ? -e : 1;
+}
+
+/* ------------------------------------------------------------------ the libraries */
+
+static int same_file(const char *a, const char *b) {
+        struct stat sa, sb;
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void *lib_sym(struct lib *l, const char *name) {
+        void *p = dlsym(l->handle, name);
+        if (!p)
+                fatal("%s: no %s: %s", l->path, name, dlerror());
+        Dl_info info;
+        if (!dladdr(p, &info) || !info.dli_fname || !same_file(info.dli_fname, l->path))
+                fatal("%s: %s resolved into %s, not into this library", l->path, name,
+                      info.dli_fname ? info.dli_fname : "?");
+        return p;
+}
+
+static void open_lib(struct lib *l, int namespaced) {
+        errno = 0;
+        l->handle = namespaced ? dlmopen(LM_ID_NEWLM, l->path, RTLD_NOW | RTLD_LOCAL)
+                               : dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
+        if (!l->handle)
+                fatal("dlopen %s: %s", l->path, dlerror());
+}
+
+/* Both libraries have the soname libsystemd.so.0.  glibc matches an already loaded object by
+ * soname only when asked for a bare name, not a path, so two paths give two objects; checked
+ * here rather than assumed: if the two handles or the symbols coincide, both are reopened with
+ * dlmopen into namespaces of their own (both, so that neither gets an advantage). */
+static const char *load_both(void) {
+        struct lib *a = &libs[M_SDLITE], *b = &libs[M_LIBSYSTEMD];
+        if (same_file(a->path, b->path))
+                fatal("--sdlite and --libsystemd name the same file %s", a->path);
+        const char *how = "dlopen(RTLD_NOW|RTLD_LOCAL), distinct handles";
+        for (int namespaced = 0; namespaced < 2; namespaced++) {
+                open_lib(a, namespaced);
+                open_lib(b, namespaced);
+                void *na = dlsym(a->handle, "sd_notify"), *nb = dlsym(b->handle, "sd_notify");
+                if (a->handle != b->handle && na && nb && na != nb)
+                        break;
+                if (namespaced)
+                        fatal("could not load the two libraries as distinct objects");
+                dlclose(a->handle);
+                dlclose(b->handle);
+                how = "dlmopen(LM_ID_NEWLM), one namespace each";
+        }
+        for (int m = M_SDLITE; m <= M_LIBSYSTEMD; m++) {
+                libs[m].notify = (notify_fn)lib_sym(&libs[m], "sd_notify");
+                libs[m].notify_fds = (notify_fds_fn)lib_sym(&libs[m], "sd_pid_notify_with_fds");
+        }
+        return how;
+}
+
+/* ------------------------------------------------------------------ the receiver */
+
+static void setup_receiver(void) {
+        const char *e = getenv("NOTIFY_SOCKET");
+        if (!e || (e[0] != '/' && e[0] != '@') || strlen(e) < 2 || strlen(e) >= sizeof notify_addr.sun_path)
+                fatal("NOTIFY_SOCKET must be set to /path or @abstract (run me through bench/run.sh)");
+        strcpy(notify_path, e);
+        memset(&notify_addr, 0, sizeof notify_addr);
+        notify_addr.sun_family = AF_UNIX;
+        size_t n = strlen(e);
+        memcpy(notify_addr.sun_path, e, n);
+        if (e[0] == '@') {
+                notify_addr.sun_path[0] = 0;
+                notify_addrlen = offsetof(struct sockaddr_un, sun_path) + n;
+        } else {
+                notify_addrlen = offsetof(struct sockaddr_un, sun_path) + n + 1;
+                unlink(e);
+        }
+        rx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (rx < 0)
+                fatal("socket");
+        int one = 1;
+        if (setsockopt(rx, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+                fatal("SO_PASSCRED");
+        if (bind(rx, (struct sockaddr *)&notify_addr, notify_addrlen) < 0)
+                fatal("bind %s", e);
+}
+
+static void cleanup_receiver(void) {
+        if (rx >= 0 && notify_path[0] == '/')
+                unlink(notify_path);
+}
+
+/* Receives one datagram if there is one: 1 = got one, 0 = queue empty.  *ok tells whether it is
+ * `expect` (when not NULL) from `pid`, with exactly `want_fds` fds, each the file we sent (all
+ * received fds are closed). */
+static int recv_one(const char *expect, unsigned want_fds, pid_t pid, int *ok) {
+        char buf[1024];
+        union {
+                struct cmsghdr h;
+                char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 253)];
+        } c;
+        struct iovec iov = { buf, sizeof buf };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof c.b };
+        ssize_t r = recvmsg(rx, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (r < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                        return 0;
+                fatal("recvmsg");
+        }
+        int good = !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+        if (expect)
+                good = good && (size_t)r == strlen(expect) && memcmp(buf, expect, (size_t)r) == 0;
+        unsigned nfds = 0;
+        int cred = 0;
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
+                if (h->cmsg_level != SOL_SOCKET)
+                        continue;
+                if (h->cmsg_type == SCM_RIGHTS) {
+                        size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                        for (size_t i = 0; i < k; i++) {
+                                int fd;
+                                struct stat st;
+                                memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+                                good = good && fstat(fd, &st) == 0 && st.st_dev == send_fd_st.st_dev &&
+                                       st.st_ino == send_fd_st.st_ino;
+                                close(fd);
+                                nfds++;
+                        }
+                } else if (h->cmsg_type == SCM_CREDENTIALS) {
+                        struct ucred u;
+                        memcpy(&u, CMSG_DATA(h), sizeof u);
+                        cred = (pid == 0 || u.pid == pid) && u.uid == getuid() && u.gid == getgid();
+                }
+        }
+        *ok = good && cred && nfds == want_fds;
+        return 1;
+}
+
+/* Drains the queue after a batch of `n` calls of message `m`; each datagram must be intact. */
+static void drain(int m, unsigned n) {
+        unsigned got = 0;
+        int ok;
+        while (recv_one(msg_text[m], m == MSG_FD, self_pid, &ok)) {
+                got++;
+                if (ok)
+                        n_ok++;
+                else
+                        n_bad++;
+        }
+        if (got != n) {
+                fprintf(stderr, "notify-bench: %s: %u datagrams sent, %u received\n", msg_name[m], n, got);
+                n_bad += got < n ? n - got : got - n;
+        }
+}
+
+/* ------------------------------------------------------------------ one method, one batch */
+
+static int call_once(int meth, int m) {
+        if (meth == M_FLOOR)
+                return m == MSG_FD ? floor_send(msg_text[m], &send_fd, 1) : floor_send(msg_text[m], NULL, 0);
+        if (m == MSG_FD)
+                return libs[meth].notify_fds(0, 0, msg_text[m], &send_fd, 1);
+        return libs[meth].notify(0, msg_text[m]);
+}
+
+static void check_calls(int meth, int m, unsigned fails) {
+        if (fails)
+                fatal("%s %s: %u calls failed", meth_name[meth], msg_name[m], fails);
+}
+
+/* Times n calls (nothing else inside the clock), then drains with the clock stopped. */
+static uint64_t timed_batch(int meth, int m, unsigned n) {
+        unsigned fails = 0;
+        uint64_t t0 = now_ns();
+        for (unsigned i = 0; i < n; i++)
+                fails += call_once(meth, m) <= 0;
+        uint64_t t1 = now_ns();
+        check_calls(meth, m, fails);
+        n_sent += n;
+        drain(m, n);
+        return t1 - t0;
+}
+
+/* ------------------------------------------------------------------ statistics */
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
+}
+
+/* Percentile p (0..1) of v[0..n) with linear interpolation; sorts v. */
+static double pct(double *v, size_t n, double p) {
+        qsort(v, n, sizeof *v, cmp_double);
+        double idx = p * (double)(n - 1);
+        size_t i = (size_t)idx;
+        if (i + 1 >= n)
+                return v[n - 1];
+        return v[i] + (idx - (double)i) * (v[i + 1] - v[i]);
+}
+
+struct summary {
+        double p10, med, p90;
+};
+
+static struct summary summarize(const double *v, size_t n) {
+        double *w = malloc(n * sizeof *w);
+        if (!w)
+                fatal("malloc");
+        memcpy(w, v, n * sizeof *w);
+        struct summary s = { pct(w, n, 0.10), pct(w, n, 0.50), pct(w, n, 0.90) };
+        free(w);
+        return s;
+}
+
+static FILE *open_csv(const char *dir, const char *name) {
+        if (!dir)
+                return NULL;
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        FILE *f = fopen(p, "w");
+        if (!f)
+                fatal("fopen %s", p);
+        return f;
+}
+
+static const int perms[6][3] = { { 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 0, 2, 1 }, { 2, 1, 0 }, { 1, 0, 2 } };
+
+/* ------------------------------------------------------------------ mode: bench */
+
+static int env_count(void) {
+        int n = 0;
+        for (char **e = environ; *e; e++)
+                n++;
+        return n;
+}
+
+static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const char *csv_dir, const char *how) {
+        if (batch < 1 || batch > 9)
+                fatal("--batch must be 1..9 (the receive queue holds 10 datagrams)");
+        if (rounds < 1)
+                fatal("--rounds must be >= 1");
+        double *t[N_MSG][N_METH];
+        for (int m = 0; m < N_MSG; m++)
+                for (int k = 0; k < N_METH; k++)
+                        if (!(t[m][k] = calloc(rounds, sizeof(double))))
+                                fatal("calloc");
+
+        for (unsigned r = 0; r < warmup + rounds; r++) {
+                for (int m = 0; m < N_MSG; m++) {
+                        const int *order = perms[(r + (unsigned)m) % 6];
+                        for (int j = 0; j < N_METH; j++) {
+                                int meth = order[j];
+                                uint64_t ns = timed_batch(meth, m, batch);
+                                if (r >= warmup)
+                                        t[m][meth][r - warmup] = (double)ns / batch;
+                        }
+                }
+        }
+
+        struct summary s[N_MSG][N_METH], q[N_MSG][3];
+        static const int ratio_of[3][2] = { { M_SDLITE, M_FLOOR }, { M_LIBSYSTEMD, M_FLOOR }, { M_SDLITE, M_LIBSYSTEMD } };
+        static const char *const ratio_name[3] = { "sdlite/floor", "libsystemd/floor", "sdlite/libsystemd" };
+        double *tmp = malloc(rounds * sizeof *tmp);
+        if (!tmp)
+                fatal("malloc");
+        for (int m = 0; m < N_MSG; m++) {
+                for (int k = 0; k < N_METH; k++)
+                        s[m][k] = summarize(t[m][k], rounds);
+                for (int k = 0; k < 3; k++) {
+                        for (unsigned r = 0; r < rounds; r++)
+                                tmp[r] = t[m][ratio_of[k][0]][r] / t[m][ratio_of[k][1]][r];
+                        q[m][k] = summarize(tmp, rounds);
+                }
+        }
+        free(tmp);
+
+        printf("notify-bench: %u rounds x %u calls per batch (+%u warm-up rounds), methods interleaved in "
+               "rotating order; %d environment variables; libraries loaded by %s\n",
+               rounds, batch, warmup, env_count(), how);
+        printf("\nns per call, median [p10 .. p90]\n");
+        printf("%-28s %22s %22s %22s\n", "message", "floor", "sdlite", "libsystemd");
+        for (int m = 0; m < N_MSG; m++) {
+                printf("%-28s", msg_label[m]);
+                for (int k = 0; k < N_METH; k++) {
+                        char cell[64];
+                        snprintf(cell, sizeof cell, "%.0f [%.0f .. %.0f]", s[m][k].med, s[m][k].p10, s[m][k].p90);
+                        printf(" %22s", cell);
+                }
+                printf("\n");
+        }
+        printf("\nratios, median over rounds of each round's ratio [p10 .. p90]\n");
+        printf("%-28s %22s %22s %22s\n", "message", ratio_name[0], ratio_name[1], ratio_name[2]);
+        for (int m = 0; m < N_MSG; m++) {
+                printf("%-28s", msg_label[m]);
+                for (int k = 0; k < 3; k++) {
+                        char cell[64];
+                        snprintf(cell, sizeof cell, "%.3f [%.3f .. %.3f]", q[m][k].med, q[m][k].p10, q[m][k].p90);
+                        printf(" %22s", cell);
+                }
+                printf("\n");
+        }
+
+        FILE *f = open_csv(csv_dir, "per-call.csv");
+        if (f) {
+                fprintf(f, "message,label,method,median_ns,p10_ns,p90_ns,rounds,batch\n");
+                for (int m = 0; m < N_MSG; m++)
+                        for (int k = 0; k < N_METH; k++)
+                                fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%u,%u\n", msg_name[m], msg_label[m], meth_name[k],
+                                        s[m][k].med, s[m][k].p10, s[m][k].p90, rounds, batch);
+                fclose(f);
+        }
+        f = open_csv(csv_dir, "ratios.csv");
+        if (f) {
+                fprintf(f, "message,label,ratio,median,p10,p90,rounds\n");
+                for (int m = 0; m < N_MSG; m++)
+                        for (int k = 0; k < 3; k++)
+                                fprintf(f, "%s,%s,%s,%.4f,%.4f,%.4f,%u\n", msg_name[m], msg_label[m], ratio_name[k],
+                                        q[m][k].med, q[m][k].p10, q[m][k].p90, rounds);
+                fclose(f);
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------ mode: calls */
+
+static int lookup(const char *const *names, int n, const char *s, const char *what) {
+        for (int i = 0; i < n; i++)
+                if (strcmp(names[i], s) == 0)
+                        return i;
+        errno = 0;
+        fatal("unknown %s '%s'", what, s);
+}
+
+static int mode_calls(int meth, int m, unsigned long k, unsigned batch) {
+        if (batch < 1 || batch > 9)
+                fatal("--batch must be 1..9");
+        /* warm-up: lazy binding in libc, first touch of the code and data pages */
+        timed_batch(meth, m, batch);
+        unsigned long done = 0;
+        while (done < k) {
+                unsigned n = k - done < batch ? (unsigned)(k - done) : batch;
+                unsigned fails = 0;
+                access("/sdlite-bench:begin", F_OK);
+                CALLGRIND_TOGGLE_COLLECT;
+                for (unsigned i = 0; i < n; i++)
+                        fails += call_once(meth, m) <= 0;
+                CALLGRIND_TOGGLE_COLLECT;
+                access("/sdlite-bench:end", F_OK);
+                check_calls(meth, m, fails);
+                n_sent += n;
+                drain(m, n);
+                done += n;
+        }
+        printf("calls: %s %s x %lu\n", meth_name[meth], msg_name[m], k);
+        return 0;
+}
+
+/* ------------------------------------------------------------------ mode: load */
+
+struct objs {
+        size_t n;
+        char names[64][PATH_MAX];
+};
+
+static int add_obj(struct dl_phdr_info *info, size_t size, void *data) {
+        (void)size;
+        struct objs *o = data;
+        if (o->n < 64) {
+                snprintf(o->names[o->n], PATH_MAX, "%s", info->dlpi_name ? info->dlpi_name : "");
+                o->n++;
+        }
+        return 0;
+}
+
+static long vm_rss_kb(void) {
+        char buf[4096];
+        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+                return -1;
+        buf[n] = 0;
+        char *p = strstr(buf, "VmRSS:");
+        return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+static int listed(const struct objs *o, const char *name) {
+        for (size_t i = 0; i < o->n; i++)
+                if (strcmp(o->names[i], name) == 0)
+                        return 1;
+        return 0;
+}
+
+static int mode_load(const char *path) {
+        static struct objs before, after;
+        dl_iterate_phdr(add_obj, &before);
+        long rss0 = vm_rss_kb();
+        uint64_t t0 = now_ns();
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        uint64_t t1 = now_ns();
+        if (!h)
+                fatal("dlopen %s: %s", path, dlerror());
+        notify_fn notify = (notify_fn)dlsym(h, "sd_notify");
+        if (!notify)
+                fatal("%s: no sd_notify", path);
+        uint64_t t2 = now_ns();
+        int r = notify(0, "READY=1");
+        uint64_t t3 = now_ns();
+        long rss1 = vm_rss_kb();
+        dl_iterate_phdr(add_obj, &after);
+        long long bytes = 0;
+        int added = 0;
+        for (size_t i = 0; i < after.n; i++) {
+                if (listed(&before, after.names[i]))
+                        continue;
+                struct stat st;
+                added++;
+                if (stat(after.names[i], &st) == 0)
+                        bytes += st.st_size;
+                printf("object %s %lld\n", after.names[i], (long long)(stat(after.names[i], &st) == 0 ? st.st_size : -1));
+        }
+        struct stat st;
+        long long lib_bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+        printf("load objects_added=%d rss_added_kb=%ld dlopen_ns=%llu first_call_ns=%llu lib_bytes=%lld "
+               "bytes_added=%lld sd_notify=%d\n",
+               added, rss1 - rss0, (unsigned long long)(t1 - t0), (unsigned long long)(t3 - t2), lib_bytes, bytes, r);
+        return r < 0;
+}
+
+/* ------------------------------------------------------------------ mode: spawn */
+
+struct target {
+        const char *name;
+        const char *hello;
+        char lib[PATH_MAX];
+        double *proc_us, *dlopen_us, *rss_kb;
+        int objects;
+        long long lib_bytes, bytes_added;
+        unsigned long long got_ready;
+};
+
+/* Runs argv with the current (small, fixed) environment; returns the time from spawn to exit.
+ * With out != NULL, the child's stdout is read into it. */
+static uint64_t run_child(char *const argv[], char *out, size_t outlen, pid_t *pid_out) {
+        int p[2] = { -1, -1 };
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        if (out) {
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        fatal("pipe2");
+                posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+        }
+        pid_t pid;
+        uint64_t t0 = now_ns();
+        int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+        if (e) {
+                errno = e;
+                fatal("posix_spawn %s", argv[0]);
+        }
+        int status;
+        size_t len = 0;
+        if (out) {
+                close(p[1]);
+                ssize_t n;
+                while ((n = read(p[0], out + len, outlen - 1 - len)) > 0)
+                        len += (size_t)n;
+                out[len] = 0;
+                close(p[0]);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                fatal("waitpid");
+        uint64_t t1 = now_ns();
+        posix_spawn_file_actions_destroy(&fa);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                errno = 0;
+                fatal("%s exited with status 0x%x", argv[0], status);
+        }
+        *pid_out = pid;
+        return t1 - t0;
+}
+
+/* After a child that called sd_notify(0, "READY=1") once (or, for the trivial library, not at
+ * all): everything queued must be that message from that child. */
+static unsigned drain_child(pid_t pid) {
+        unsigned got = 0;
+        int ok;
+        while (recv_one("READY=1", 0, pid, &ok)) {
+                got++;
+                if (ok)
+                        n_ok++;
+                else
+                        n_bad++;
+        }
+        return got;
+}
+
+static long long field(const char *s, const char *key) {
+        const char *p = strstr(s, key);
+        return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+static int mode_spawn(unsigned rounds, const char *self, int n, char **specs, const char *csv_dir) {
+        if (n < 1 || n > 6)
+                fatal("spawn: 1..6 NAME=HELLO targets");
+        struct target tg[6];
+        for (int i = 0; i < n; i++) {
+                char *eq = strchr(specs[i], '=');
+                if (!eq)
+                        fatal("spawn: expected NAME=HELLO, got %s", specs[i]);
+                *eq = 0;
+                tg[i] = (struct target){ .name = specs[i], .hello = eq + 1 };
+                /* the library next to the program: HELLO's directory/libsystemd.so.0 */
+                snprintf(tg[i].lib, sizeof tg[i].lib, "%s", tg[i].hello);
+                char *slash = strrchr(tg[i].lib, '/');
+                if (!slash)
+                        fatal("spawn: HELLO must be a path");
+                snprintf(slash + 1, sizeof tg[i].lib - (size_t)(slash + 1 - tg[i].lib), "libsystemd.so.0");
+                tg[i].proc_us = calloc(rounds, sizeof(double));
+                tg[i].dlopen_us = calloc(rounds, sizeof(double));
+                tg[i].rss_kb = calloc(rounds, sizeof(double));
+                if (!tg[i].proc_us || !tg[i].dlopen_us || !tg[i].rss_kb)
+                        fatal("calloc");
+        }
+        static char out[65536];
+        unsigned warm = 5;
+        for (unsigned r = 0; r < warm + rounds; r++) {
+                for (int j = 0; j < n; j++) {
+                        struct target *t = &tg[(r + (unsigned)j) % (unsigned)n];
+                        pid_t pid;
+                        char *hargv[] = { (char *)t->hello, NULL };
+                        uint64_t ns = run_child(hargv, NULL, 0, &pid);
+                        unsigned got = drain_child(pid);
+                        char *largv[] = { (char *)self, "load", t->lib, NULL };
+                        run_child(largv, out, sizeof out, &pid);
+                        got += drain_child(pid);
+                        if (strcmp(t->name, "trivial") != 0)
+                                n_sent += 2; /* READY=1 from the program and from `load` */
+                        if (r < warm)
+                                continue;
+                        t->got_ready += got;
+                        t->proc_us[r - warm] = (double)ns / 1000.0;
+                        t->dlopen_us[r - warm] = (double)field(out, "dlopen_ns=") / 1000.0;
+                        t->rss_kb[r - warm] = (double)field(out, "rss_added_kb=");
+                        t->objects = (int)field(out, "objects_added=");
+                        t->lib_bytes = field(out, "lib_bytes=");
+                        t->bytes_added = field(out, "bytes_added=");
+                        if (r == warm) {
+                                printf("%s: objects added by dlopen(%s):\n", t->name, t->lib);
+                                for (char *l = out; (l = strstr(l, "object ")); l++) {
+                                        char *e = strchr(l, '\n');
+                                        printf("    %.*s\n", (int)(e ? e - l - 7 : (long)strlen(l + 7)), l + 7);
+                                }
+                        }
+                }
+        }
+        double *ratio = malloc(rounds * sizeof *ratio);
+        if (!ratio)
+                fatal("malloc");
+        FILE *f = open_csv(csv_dir, "load.csv");
+        if (f)
+                fprintf(f, "library,process_us_median,process_us_p10,process_us_p90,ratio_vs_%s_median,"
+                           "ratio_p10,ratio_p90,dlopen_us_median,rss_added_kb_median,objects_added,lib_bytes,"
+                           "bytes_added,rounds\n",
+                        tg[0].name);
+        printf("\nload cost: a process that loads the library and calls sd_notify once (%u rounds, interleaved)\n", rounds);
+        printf("%-12s %26s %24s %12s %10s %8s %10s %12s\n", "library", "process us med [p10..p90]",
+               "ratio to trivial [p10..p90]", "dlopen us", "RSS+ KiB", "objects", "lib bytes", "bytes loaded");
+        for (int i = 0; i < n; i++) {
+                struct target *t = &tg[i];
+                struct summary ps = summarize(t->proc_us, rounds);
+                for (unsigned r = 0; r < rounds; r++)
+                        ratio[r] = t->proc_us[r] / tg[0].proc_us[r];
+                struct summary rs = summarize(ratio, rounds);
+                struct summary ds = summarize(t->dlopen_us, rounds);
+                struct summary ks = summarize(t->rss_kb, rounds);
+                char c1[64], c2[64];
+                snprintf(c1, sizeof c1, "%.0f [%.0f .. %.0f]", ps.med, ps.p10, ps.p90);
+                snprintf(c2, sizeof c2, "%.3f [%.3f .. %.3f]", rs.med, rs.p10, rs.p90);
+                printf("%-12s %26s %24s %12.1f %10.0f %8d %10lld %12lld\n", t->name, c1, c2, ds.med, ks.med, t->objects,
+                       t->lib_bytes, t->bytes_added);
+                if (f)
+                        fprintf(f, "%s,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.1f,%.0f,%d,%lld,%lld,%u\n", t->name, ps.med, ps.p10,
+                                ps.p90, rs.med, rs.p10, rs.p90, ds.med, ks.med, t->objects, t->lib_bytes, t->bytes_added,
+                                rounds);
+        }
+        if (f)
+                fclose(f);
+        free(ratio);
+        /* every library but the trivial one (which sends nothing) must have delivered READY=1 twice
+         * a round, intact */
+        for (int i = 0; i < n; i++) {
+                if (tg[i].got_ready != (strcmp(tg[i].name, "trivial") == 0 ? 0 : 2ull * rounds)) {
+                        fprintf(stderr, "notify-bench: %s: %llu READY=1 received, %u expected\n", tg[i].name,
+                                tg[i].got_ready, 2 * rounds);
+                        n_bad++;
+                }
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------ mode: serve */
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) {
+        (void)sig;
+        stop = 1;
+}
+
+static int mode_serve(void) {
+        struct sigaction sa = { .sa_handler = on_signal };
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        int fl = fcntl(rx, F_GETFL);
+        fcntl(rx, F_SETFL, fl & ~O_NONBLOCK);
+        unsigned long long got = 0;
+        char buf[1024];
+        while (!stop) {
+                ssize_t r = recv(rx, buf, sizeof buf, 0);
+                if (r >= 0)
+                        got++;
+                else if (errno != EINTR)
+                        fatal("recv");
+        }
+        fprintf(stderr, "notify-bench serve: %llu datagrams\n", got);
+        return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(void) {
+        fprintf(stderr,
+                "usage: notify-bench [--sdlite LIB] [--libsystemd LIB] MODE ...\n"
+                "  bench [--rounds R] [--batch N] [--warmup W] [--csv-dir DIR]\n"
+                "  calls floor|sdlite|libsystemd watchdog|status|fd K [--batch N]\n"
+                "  load LIB\n"
+                "  spawn [--rounds R] [--csv-dir DIR] NAME=HELLO ...\n"
+                "  serve\n");
+        exit(2);
+}
+
+static unsigned long num(const char *s) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || *s == 0 || *end != 0)
+                usage();
+        return v;
+}
+
+int main(int argc, char **argv) {
+        char self[PATH_MAX], def_sdlite[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n < 0)
+                fatal("readlink /proc/self/exe");
+        self[n] = 0;
+        /* default: <repo>/build/libsystemd.so.0 when run from <repo>/build/bench/ */
+        snprintf(def_sdlite, sizeof def_sdlite, "%s", self);
+        for (int up = 0; up < 2; up++) {
+                char *s = strrchr(def_sdlite, '/');
+                if (s)
+                        *s = 0;
+        }
+        strncat(def_sdlite, "/libsystemd.so.0", sizeof def_sdlite - strlen(def_sdlite) - 1);
+        libs[M_SDLITE].path = def_sdlite;
+        libs[M_LIBSYSTEMD].path = "/usr/lib/x86_64-linux-gnu/libsystemd.so.0";
+
+        int i = 1;
+        for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+                if (strcmp(argv[i], "--sdlite") == 0)
+                        libs[M_SDLITE].path = argv[i + 1];
+                else if (strcmp(argv[i], "--libsystemd") == 0)
+                        libs[M_LIBSYSTEMD].path = argv[i + 1];
+                else
+                        usage();
+        }
+        if (i >= argc)
+                usage();
+        const char *mode = argv[i++];
+        self_pid = getpid();
+        for (int m = 0; m < N_MSG; m++)
+                msg_len[m] = strlen(msg_text[m]);
+
+        if (strcmp(mode, "load") == 0) {
+                if (i + 1 != argc)
+                        usage();
+                return mode_load(argv[i]);
+        }
+
+        setup_receiver();
+        atexit(cleanup_receiver);
+        send_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (send_fd < 0 || fstat(send_fd, &send_fd_st) < 0)
+                fatal("/dev/null");
+
+        int rc;
+        if (strcmp(mode, "serve") == 0) {
+                rc = mode_serve();
+        } else if (strcmp(mode, "spawn") == 0) {
+                unsigned rounds = 300;
+                const char *csv = NULL;
+                for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+                        if (strcmp(argv[i], "--rounds") == 0)
+                                rounds = (unsigned)num(argv[i + 1]);
+                        else if (strcmp(argv[i], "--csv-dir") == 0)
+                                csv = argv[i + 1];
+                        else
+                                usage();
+                }
+                rc = mode_spawn(rounds, self, argc - i, argv + i, csv);
+        } else {
+                const char *how = load_both();
+                if (strcmp(mode, "bench") == 0) {
+                        unsigned rounds = 2000, batch = 8, warmup = 50;
+                        const char *csv = NULL;
+                        for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+                                if (strcmp(argv[i], "--rounds") == 0)
+                                        rounds = (unsigned)num(argv[i + 1]);
+                                else if (strcmp(argv[i], "--batch") == 0)
+                                        batch = (unsigned)num(argv[i + 1]);
+                                else if (strcmp(argv[i], "--warmup") == 0)
+                                        warmup = (unsigned)num(argv[i + 1]);
+                                else if (strcmp(argv[i], "--csv-dir") == 0)
+                                        csv = argv[i + 1];
+                                else
+                                        usage();
+                        }
+                        if (i != argc)
+                                usage();
+                        rc = mode_bench(rounds, batch, warmup, csv, how);
+                } else if (strcmp(mode, "calls") == 0) {
+                        if (argc - i != 3 && !(argc - i == 5 && strcmp(argv[i + 3], "--batch") == 0))
+                                usage();
+                        int meth = lookup(meth_name, N_METH, argv[i], "method");
+                        int m = lookup(msg_name, N_MSG, argv[i + 1], "message");
+                        unsigned long k = num(argv[i + 2]);
+                        unsigned batch = argc - i == 5 ? (unsigned)num(argv[i + 4]) : 8;
+                        rc = mode_calls(meth, m, k, batch);
+                } else {
+                        usage();
+                }
+        }
+        if (strcmp(mode, "serve") != 0) {
+                printf("datagrams: %llu sent, %llu received intact, %llu bad\n", n_sent, n_ok, n_bad);
+                if (n_bad || n_ok != n_sent)
+                        rc = 1;
+        }
+        return rc;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Plots ns per call for the floor, sdlite and libsystemd from bench/results/per-call.csv.
+
+usage: plot.py RESULTS_DIR OUT.png      (Debian's python3 with python3-matplotlib)
+
+Bars are medians, whiskers p10..p90; the label over each library bar is its ratio to the floor
+(the median of the per-round ratios, from ratios.csv). With instructions.csv present, a second
+panel shows instructions per call.
+"""
+import csv
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+METHODS = ["floor", "sdlite", "libsystemd"]
+COLORS = {"floor": "#9e9e9e", "sdlite": "#2e7d32", "libsystemd": "#c62828"}
+MESSAGES = ["watchdog", "status", "fd"]
+TITLES = {
+    "watchdog": 'sd_notify\n"WATCHDOG=1"',
+    "status": 'sd_notify\n"STATUS=…" (110 B)',
+    "fd": "sd_pid_notify_with_fds\n1 fd",
+}
+
+
+def read(d, name):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        return []
+    with open(p, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def main():
+    d, png = sys.argv[1], sys.argv[2]
+    per_call = {(r["message"], r["method"]): r for r in read(d, "per-call.csv")}
+    ratios = {(r["message"], r["ratio"]): float(r["median"]) for r in read(d, "ratios.csv")}
+    insn = {(r["message"], r["method"]): float(r["instructions_per_call"]) for r in read(d, "instructions.csv")}
+    machine = ""
+    mp = os.path.join(d, "machine.txt")
+    if os.path.exists(mp):
+        info = dict(line.split(": ", 1) for line in open(mp).read().splitlines() if ": " in line)
+        machine = f"{info.get('cpu', '')}, {info.get('kernel', '')}; {info.get('libsystemd', '')}"
+
+    panels = 2 if insn else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.8), squeeze=False)
+    width = 0.26
+    x = range(len(MESSAGES))
+
+    ax = axes[0][0]
+    top = 0.0
+    for j, k in enumerate(METHODS):
+        med = [float(per_call[(m, k)]["median_ns"]) for m in MESSAGES]
+        lo = [med[i] - float(per_call[(m, k)]["p10_ns"]) for i, m in enumerate(MESSAGES)]
+        hi = [float(per_call[(m, k)]["p90_ns"]) - med[i] for i, m in enumerate(MESSAGES)]
+        xs = [i + (j - 1) * width for i in x]
+        ax.bar(xs, med, width, yerr=[lo, hi], capsize=3, color=COLORS[k], label=k,
+               error_kw={"elinewidth": 0.8, "ecolor": "#424242"})
+        for i, m in enumerate(MESSAGES):
+            top = max(top, med[i] + hi[i])
+            if k != "floor" and (m, f"{k}/floor") in ratios:
+                ax.text(xs[i], med[i] * 0.5, f"{ratios[(m, f'{k}/floor')]:.2f}×\nfloor",
+                        ha="center", va="center", fontsize=8, color="white", fontweight="bold")
+    r0 = next(iter(per_call.values()))
+    ax.set_title(f"Time per call (median of {r0['rounds']} rounds, whiskers p10–p90)", fontsize=10)
+    ax.set_ylabel("ns per call")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([TITLES[m] for m in MESSAGES], fontsize=9)
+    ax.set_ylim(0, top * 1.08)
+    ax.legend(loc="upper left", fontsize=9, ncol=3)
+    ax.grid(axis="y", alpha=0.3)
+
+    if insn:
+        ax = axes[0][1]
+        for j, k in enumerate(METHODS):
+            vals = [insn[(m, k)] for m in MESSAGES]
+            xs = [i + (j - 1) * width for i in x]
+            ax.bar(xs, vals, width, color=COLORS[k], label=k)
+            for i, v in enumerate(vals):
+                ax.text(xs[i], v, f"{v:.0f}", ha="center", va="bottom", fontsize=8)
+        ax.set_title("User-space instructions per call (callgrind)", fontsize=10)
+        ax.set_ylabel("instructions per call")
+        ax.set_xticks(list(x))
+        ax.set_xticklabels([TITLES[m] for m in MESSAGES], fontsize=9)
+        ax.legend(loc="upper left", fontsize=9, ncol=3)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_ylim(0, max(insn.values()) * 1.15)
+
+    fig.suptitle("sdlite vs libsystemd 252 vs the floor (socket + sendmsg + close)", fontsize=11)
+    if machine:
+        fig.text(0.5, 0.01, machine, ha="center", fontsize=7, color="#616161")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    fig.savefig(png, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
