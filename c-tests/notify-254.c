@@ -17,6 +17,7 @@
  */
 #include "diff/notify-common.h"
 
+#include <linux/vm_sockets.h>
 #include <wchar.h>
 
 static int NTEST, NFAIL;
@@ -339,6 +340,55 @@ static void t_barrier(void) {
 
 /* ---------------------------------------------------------------- vsock forms (newer systemd) */
 
+/* NOTIFY_SOCKET=<form>:1:PORT against a listener of `type` bound on VMADDR_CID_LOCAL by this
+ * test: the message must arrive whole, then end (sd_notify shuts down its side), and the call
+ * returns 1. Without a loopback vsock transport nothing is sent and the case says why. */
+static void t_vsock_local(const char *form, int type) {
+        int l = socket(AF_VSOCK, type | SOCK_CLOEXEC, 0);
+        struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_LOCAL, .svm_port = VMADDR_PORT_ANY };
+        socklen_t al = sizeof a;
+        if (l < 0 || bind(l, (struct sockaddr *) &a, sizeof a) < 0 || listen(l, 1) < 0 ||
+            getsockname(l, (struct sockaddr *) &a, &al) < 0) {
+                printf("# %s: not tested here, no local vsock transport to bind a listener on (%s)\n", form,
+                       strerror(errno));
+                if (l >= 0)
+                        close(l);
+                return;
+        }
+        int pp[2];
+        if (pipe2(pp, O_CLOEXEC) < 0)
+                die("pipe");
+        pid_t child = fork();
+        if (child < 0)
+                die("fork");
+        if (child == 0) {
+                char buf[256];
+                size_t n = 0;
+                ssize_t k;
+                int c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+                while (c >= 0 && n < sizeof buf && (k = read(c, buf + n, sizeof buf - n)) > 0)
+                        n += (size_t) k;
+                if (write(pp[1], buf, n) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(pp[1]);
+        close(l);
+        char ns[64], got[256] = "";
+        struct obs o;
+        snprintf(ns, sizeof ns, "%s:1:%u", form, a.svm_port);
+        set_ns(ns);
+        OBS(o, sd_notify(1, "READY=1"));
+        ssize_t n = read(pp[0], got, sizeof got - 1);
+        got[n > 0 ? n : 0] = 0;
+        close(pp[0]);
+        waitpid(child, NULL, 0);
+        char name[200];
+        snprintf(name, sizeof name, "NS=\"%s:1:PORT\" (a listener on the local CID) -> 1, READY=1 arrives, NS removed", form);
+        check(o.r == 1 && !strcmp(got, "READY=1") && ns_is(&o, "unset"), name, "got r=%s, received \"%s\" {%s}", rs(o.r),
+              got, o.env);
+}
+
 static void t_vsock(void) {
         struct obs o;
         printf("# vsock NOTIFY_SOCKET forms (sdlite follows newer systemd here; 252 says -EINVAL)\n");
@@ -366,18 +416,11 @@ static void t_vsock(void) {
         OBS(o, sd_notify(1, "READY=1"));
         check((o.r == -EINVAL || o.r == -ERANGE) && ns_is(&o, "unset"), "NS=\"vsock:2:99999999999\" -> -ERANGE or -EINVAL",
               "got r=%s {%s}", rs(o.r), o.env);
-        const char *good[] = { "vsock:2:1234", "vsock:host:1234", "vsock:1:1234", "vsock:0x2:1234",
-                               "vsock-dgram:2:1234", "vsock-stream:2:1234", "vsock-seqpacket:2:1234" };
-        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-                char name[200];
-                set_ns(good[i]);
-                OBS(o, sd_notify(1, "READY=1"));
-                snprintf(name, sizeof name, "NS=\"%s\" is parsed as vsock (not -EINVAL/-EPROTO), NS removed", good[i]);
-                check(o.r != -EINVAL && o.r != -EPROTO && ns_is(&o, "unset"), name, "got r=%s {%s}", rs(o.r), o.env);
-                if (!have_vsock)
-                        check(o.r < 0, "  ... and fails on a host without AF_VSOCK", "got r=%s", rs(o.r));
-                printf("# %s -> %s\n", good[i], rs(o.r));
-        }
+        /* Valid forms are only ever sent to a listener this test binds on the local CID: never to
+         * the host's CID 2 or any other (the hypervisor would see the traffic). Their parsing is
+         * covered without sending by the Rust unit tests and fuzz/address. */
+        t_vsock_local("vsock-stream", SOCK_STREAM);
+        t_vsock_local("vsock-seqpacket", SOCK_SEQPACKET);
         set_ns("vsock-foo:2:5");
         OBS(o, sd_notify(1, "READY=1"));
         check((o.r == -EINVAL || o.r == -EPROTO) && ns_is(&o, "unset"), "NS=\"vsock-foo:2:5\" is not vsock -> -EINVAL/-EPROTO",
