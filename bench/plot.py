@@ -7,18 +7,17 @@ Bars are medians, whiskers p10..p90; the label over each library bar is its rati
 (the median of the per-round ratios, from ratios.csv). With instructions.csv present, a second
 panel shows instructions per call.
 """
-import csv
 import os
 import sys
+
+from results_csv import MESSAGES, METHODS, rows
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-METHODS = ["floor", "sdlite", "libsystemd"]
 COLORS = {"floor": "#9e9e9e", "sdlite": "#2e7d32", "libsystemd": "#c62828"}
-MESSAGES = ["watchdog", "status", "fd"]
 TITLES = {
     "watchdog": 'sd_notify\n"WATCHDOG=1"',
     "status": 'sd_notify\n"STATUS=…" (110 B)',
@@ -26,19 +25,12 @@ TITLES = {
 }
 
 
-def read(d, name):
-    p = os.path.join(d, name)
-    if not os.path.exists(p):
-        return []
-    with open(p, newline="") as f:
-        return list(csv.DictReader(f))
-
 
 def main():
     d, png = sys.argv[1], sys.argv[2]
-    per_call = {(r["message"], r["method"]): r for r in read(d, "per-call.csv")}
-    ratios = {(r["message"], r["ratio"]): float(r["median"]) for r in read(d, "ratios.csv")}
-    insn = {(r["message"], r["method"]): float(r["instructions_per_call"]) for r in read(d, "instructions.csv")}
+    per_call = {(r["message"], r["method"]): r for r in rows(d, "per-call.csv")}
+    ratios = {(r["message"], r["ratio"]): float(r["median"]) for r in rows(d, "ratios.csv")}
+    insn = {(r["message"], r["method"]): float(r["instructions_per_call"]) for r in rows(d, "instructions.csv")}
     machine = ""
     mp = os.path.join(d, "machine.txt")
     if os.path.exists(mp):

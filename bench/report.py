@@ -7,25 +7,17 @@ Prints the tables and the targets on stdout and, given RESULTS_MD, writes them t
 (bench/RESULTS.md, to paste into the README). Exit status 0 whatever the targets say: they are
 reported, not asserted (timing is machine- and load-dependent).
 """
-import csv
 import os
 import sys
 
-METHODS = ["floor", "sdlite", "libsystemd"]
-MESSAGES = ["watchdog", "status", "fd"]
+from results_csv import MESSAGES, METHODS, rows
+
 LABELS = {
     "watchdog": '`sd_notify(0, "WATCHDOG=1")`',
     "status": "`sd_notify(0, \"STATUS=…\")`, 110 bytes",
     "fd": "`sd_pid_notify_with_fds()`, 1 fd",
 }
 
-
-def rows(d, name):
-    p = os.path.join(d, name)
-    if not os.path.exists(p):
-        return []
-    with open(p, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def kib(n):
