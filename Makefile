@@ -4,7 +4,7 @@
 #   make install         install into PREFIX (default: ./prefix); DESTDIR, LIBDIR, INCLUDEDIR,
 #                        PKGCONFIGDIR honoured
 #   make check           every test (what .ci/run runs)
-#   make header          regenerate include/systemd/sd-daemon.h after changing src/ffi.rs
+#   make header          regenerate include/systemd/*.h after changing a src/*/ffi.rs or cbindgen/*.toml
 #   make quickstart      deps, build, install, and the demo
 
 PREFIX       ?= $(CURDIR)/prefix
@@ -22,7 +22,8 @@ REALNAME     := libsystemd.so.0.35.0
 
 B            := $(CURDIR)/build
 RUST_A       := $(CURDIR)/target/release/libsdlite.a
-EXPORTS      := $(shell sed -n 's/^ *\(sd_[a-z_]*\);$$/\1/p' libsystemd.sym)
+EXPORTS      := $(shell sed -n 's/^ *\(sd_[a-z0-9_]*\);$$/\1/p' libsystemd.sym)
+HEADERS      := $(notdir $(wildcard include/systemd/*.h))
 comma        := ,
 
 # Debian packages the tests need (reference library and header, real consumers, tools).
@@ -79,14 +80,14 @@ install: all
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsystemd.so
 	install -m 0644 $(B)/libsystemd.a $(DESTDIR)$(LIBDIR)/libsystemd.a
-	install -m 0644 include/systemd/sd-daemon.h $(DESTDIR)$(INCLUDEDIR)/systemd/sd-daemon.h
+	install -m 0644 $(addprefix include/systemd/,$(HEADERS)) $(DESTDIR)$(INCLUDEDIR)/systemd/
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' -e 's|@includedir@|$(INCLUDEDIR)|' \
 	    -e 's|@version@|$(API_LEVEL)|' pkgconfig/libsystemd.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libsystemd.pc
 	@echo "installed into $(DESTDIR)$(PREFIX)"
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsystemd.so \
-	      $(DESTDIR)$(LIBDIR)/libsystemd.a $(DESTDIR)$(INCLUDEDIR)/systemd/sd-daemon.h \
+	      $(DESTDIR)$(LIBDIR)/libsystemd.a $(addprefix $(DESTDIR)$(INCLUDEDIR)/systemd/,$(HEADERS)) \
 	      $(DESTDIR)$(PKGCONFIGDIR)/libsystemd.pc
 
 # Installs missing Debian packages only, so repeated runs cost nothing.

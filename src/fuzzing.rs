@@ -5,7 +5,7 @@
 //! whatever it parsed; for the vsock forms that would be real AF_VSOCK traffic. This parses and
 //! returns, touching no socket and no environment.
 
-use crate::address::{self, SockAddr, Transport};
+use crate::daemon::{parse_notify_address, SockAddr, Transport};
 use core::ffi::CStr;
 
 /// A parsed `$NOTIFY_SOCKET`: the socket address exactly as it would be given to the kernel.
@@ -21,7 +21,7 @@ pub enum Address {
 /// Parses `$NOTIFY_SOCKET` as sd_notify() does; an error is the positive errno.
 pub fn notify_address(s: &CStr) -> Result<Address, i32> {
     let mut addr = SockAddr::new();
-    match address::parse_into(s, &mut addr) {
+    match parse_notify_address(s, &mut addr) {
         Ok(Transport::Unix) => Ok(Address::Unix(addr.bytes().to_vec())),
         Ok(Transport::Vsock(kind)) => Ok(Address::Vsock { sockaddr: addr.bytes().to_vec(), kind }),
         Err(e) => Err(e.0),

@@ -1,29 +1,22 @@
-//! sdlite: libsystemd's sd-daemon protocols as a C-ABI drop-in `libsystemd.so.0` that needs
-//! nothing but libc.
+//! sdlite: libsystemd's file- and socket-level APIs as a C-ABI drop-in `libsystemd.so.0` that
+//! needs nothing but libc.
 //!
-//! `ffi` is the C surface; every other module is safe Rust over `Result<_, Errno>`.
+//! Each family's `ffi` module is its C surface; everything below it is safe Rust over
+//! `Result<_, Errno>`.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 
-mod address;
-mod barrier;
-mod booted;
+// The ground floor, shared by every family.
 mod bytes;
-mod cmsg;
 mod env;
 mod errno;
-mod fdcheck;
-pub mod ffi;
-#[cfg(feature = "std")]
-pub mod fuzzing;
-mod listen;
-mod notify;
 mod parse;
 mod sys;
-mod vsock;
-mod watchdog;
 
-#[cfg(test)]
-mod tests;
+// One folder per libsystemd family, each with its own C surface (`ffi.rs`).
+pub mod daemon;
+
+#[cfg(feature = "std")]
+pub mod fuzzing;
 
 /// A panic must never unwind into C: abort, as the release profile also says.
 #[cfg(not(any(test, feature = "std")))]

@@ -273,3 +273,18 @@ pub fn fstatfs_type(fd: &Fd) -> Result<i64> {
     check(unsafe { libc::fstatfs(fd.0, &mut st) })?;
     Ok(st.f_type as i64)
 }
+
+/// systemd's fd_inc_sndbuf(fd, 8 MiB): ask, and if the limit stops us, force when privileged.
+/// Results are ignored, as libsystemd ignores them.
+pub fn grow_send_buffer(sock: &Fd) {
+    const SNDBUF_SIZE: c_int = 8 * 1024 * 1024;
+    if setsockopt_int(sock, libc::SOL_SOCKET, libc::SO_SNDBUF, SNDBUF_SIZE).is_err() {
+        return;
+    }
+    match getsockopt_int(sock.raw(), libc::SOL_SOCKET, libc::SO_SNDBUF) {
+        Ok((v, 4)) if v as i64 >= 2 * SNDBUF_SIZE as i64 => {}
+        _ => {
+            let _ = setsockopt_int(sock, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, SNDBUF_SIZE);
+        }
+    }
+}

@@ -95,7 +95,7 @@ fuzz_target!(init: {
         Outcome { ret, errno, names: take_names(out, ret.max(0) as usize), env: env_after, fds }
     };
     // SAFETY: `names` is a valid char ***.
-    let ours = run(&|u, p| unsafe { sdlite::ffi::sd_listen_fds_with_names(u, p) });
+    let ours = run(&|u, p| unsafe { sdlite::daemon::ffi::sd_listen_fds_with_names(u, p) });
     let sys = system();
     // SAFETY: as above.
     let theirs = run(&|u, p| unsafe { (sys.sd_listen_fds_with_names)(u, p) });

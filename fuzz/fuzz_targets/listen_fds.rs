@@ -62,13 +62,13 @@ fuzz_target!(init: {
     let (ours, theirs) = if with_names {
         (
             // SAFETY: a NULL names pointer is allowed.
-            run(&|u| unsafe { sdlite::ffi::sd_listen_fds_with_names(u, std::ptr::null_mut()) }),
+            run(&|u| unsafe { sdlite::daemon::ffi::sd_listen_fds_with_names(u, std::ptr::null_mut()) }),
             // SAFETY: as above.
             run(&|u| unsafe { (sys.sd_listen_fds_with_names)(u, std::ptr::null_mut()) }),
         )
     } else {
         // SAFETY: no pointer arguments.
-        (run(&|u| sdlite::ffi::sd_listen_fds(u)), run(&|u| unsafe { (sys.sd_listen_fds)(u) }))
+        (run(&|u| sdlite::daemon::ffi::sd_listen_fds(u)), run(&|u| unsafe { (sys.sd_listen_fds)(u) }))
     };
     let input = || {
         setup.apply();

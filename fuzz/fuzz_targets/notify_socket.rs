@@ -86,7 +86,7 @@ fuzz_target!(init: { check_sandbox(); init() }, |data: &[u8]| {
         Outcome { ret, errno, env: env.snapshot() }
     };
     // SAFETY: a valid C string as the state.
-    let ours = run(&|u| unsafe { sdlite::ffi::sd_notify(u, c"X".as_ptr()) });
+    let ours = run(&|u| unsafe { sdlite::daemon::ffi::sd_notify(u, c"X".as_ptr()) });
     let sys = system();
     // SAFETY: as above.
     let theirs = run(&|u| unsafe { (sys.sd_notify)(u, c"X".as_ptr()) });

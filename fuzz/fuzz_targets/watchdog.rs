@@ -47,7 +47,7 @@ fuzz_target!(init: init(), |data: &[u8]| {
         Outcome { ret, usec: (!null_usec).then_some(out), errno, env: env.snapshot() }
     };
     // SAFETY: both functions take an int and a NULL or writable uint64_t *.
-    let ours = run(&|u, p| unsafe { sdlite::ffi::sd_watchdog_enabled(u, p) });
+    let ours = run(&|u, p| unsafe { sdlite::daemon::ffi::sd_watchdog_enabled(u, p) });
     let sys = system();
     // SAFETY: as above.
     let theirs = run(&|u, p| unsafe { (sys.sd_watchdog_enabled)(u, p) });

@@ -1,6 +1,6 @@
 //! Shared machinery of the differential fuzz targets (see fuzz/README.md).
 //!
-//! Every target feeds one input to sdlite (`sdlite::ffi`, linked in) and to the system's
+//! Every target feeds one input to sdlite (`sdlite::daemon::ffi`, linked in) and to the system's
 //! libsystemd 252 (dlopen'ed into the same process, so both read and change the same libc
 //! `environ` and the same fd table), records everything a caller can observe (return value,
 //! out-parameters, errno, the environment, fd flags), restores the process state in between, and

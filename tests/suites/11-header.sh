@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 11-header.sh -- include/systemd/sd-daemon.h, the header cbindgen generates from src/ffi.rs:
+# 11-header.sh -- include/systemd/sd-daemon.h, the header cbindgen generates from src/daemon/ffi.rs:
 #   a. it declares exactly the functions libsystemd.sym exports
 #   b. its prototypes equal systemd 252's for every function both declare (gcc -E, parameter
 #      names and whitespace normalised, format attributes compared), and redeclaring ours after
@@ -14,7 +14,7 @@
 #   e. a printf format mismatch in sd_notifyf/sd_pid_notifyf/sd_pid_notifyf_with_fds is a
 #      -Wformat error
 #   f. the build's staleness check works: in a copy of the repository, a doc-comment change in
-#      src/ffi.rs makes `cargo build --release --locked` fail with "is stale";
+#      src/daemon/ffi.rs makes `cargo build --release --locked` fail with "is stale";
 #      SDLITE_UPDATE_HEADER=1 regenerates the header (one added line), after which it builds.
 #      The copy builds in /tmp/sdlite-header-check/target (kept between runs; never ./target).
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed.
@@ -260,7 +260,7 @@ else
 fi
 cp "$copy/$H" "$T/header.orig"
 marker="sdlite-header-check: a harmless doc line $$"
-fn=$(python3 - "$copy/src/ffi.rs" "$marker" <<'EOF'
+fn=$(python3 - "$copy/src/daemon/ffi.rs" "$marker" <<'EOF'
 # Adds a doc line to the doc comment of the first exported sd_* function; prints its name.
 import re, sys
 path, marker = sys.argv[1], sys.argv[2]
@@ -279,13 +279,13 @@ for i, l in enumerate(lines):
 EOF
 )
 if [ -z "$fn" ]; then
-    fail "found no documented 'pub extern \"C\" fn sd_*' in src/ffi.rs to change"
+    fail "found no documented 'pub extern \"C\" fn sd_*' in src/daemon/ffi.rs to change"
     finish
 fi
 if cb; then
-    fail "after a doc change to $fn in src/ffi.rs, cargo build still succeeds: the staleness check does not work"
+    fail "after a doc change to $fn in src/daemon/ffi.rs, cargo build still succeeds: the staleness check does not work"
 elif grep -q 'is stale' "$T/cargo.out"; then
-    pass "doc change to $fn: cargo build --release --locked fails: $(grep -o '[^ ]*sd-daemon.h is stale.*changed' "$T/cargo.out" | head -1)"
+    pass "doc change to $fn: cargo build --release --locked fails: $(grep -o '[^ ]*sd-daemon.h is stale[^;]*' "$T/cargo.out" | head -1)"
 else
     fail "after the doc change the build fails, but not with 'is stale':"
     tail -10 "$T/cargo.out" | sed 's/^/      /'

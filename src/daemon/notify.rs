@@ -11,12 +11,12 @@
 //!   such explicit credentials can never be refused, so we attach credentials only when they say
 //!   something the kernel would not: another pid.
 
-use crate::address::{self, SockAddr, Transport};
-use crate::cmsg;
+use super::address::{self, SockAddr, Transport};
+use super::cmsg;
 use crate::env;
 use crate::errno::{Errno, Result};
 use crate::sys::{self, Fd};
-use crate::vsock;
+use super::vsock;
 use libc::{c_int, pid_t};
 
 /// What the caller asked to pass along with the message.
@@ -96,21 +96,6 @@ fn explicit_credentials(pid: pid_t) -> Option<libc::ucred> {
     Some(libc::ucred { pid, uid: sys::getuid(), gid: sys::getgid() })
 }
 
-/// systemd's fd_inc_sndbuf(fd, 8 MiB): ask, and if the limit stops us, force when privileged.
-/// Results are ignored, as libsystemd ignores them.
-fn grow_send_buffer(sock: &Fd) {
-    const SNDBUF_SIZE: c_int = 8 * 1024 * 1024;
-    if sys::setsockopt_int(sock, libc::SOL_SOCKET, libc::SO_SNDBUF, SNDBUF_SIZE).is_err() {
-        return;
-    }
-    match sys::getsockopt_int(sock.raw(), libc::SOL_SOCKET, libc::SO_SNDBUF) {
-        Ok((v, 4)) if v as i64 >= 2 * SNDBUF_SIZE as i64 => {}
-        _ => {
-            let _ = sys::setsockopt_int(sock, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, SNDBUF_SIZE);
-        }
-    }
-}
-
 /// Sends `msg`, retrying as libsystemd does: once without the explicit credentials whatever the
 /// error, and (our addition) once after growing the send buffer on EMSGSIZE. Stream sockets get
 /// the rest of a partial write, with fds and credentials only on the first piece.
@@ -135,7 +120,7 @@ fn transmit(sock: &Fd, name: &[u8], kind: c_int, msg: &Message) -> Result<()> {
             Ok(n) if n < data.len() => return Err(Errno::EIO),
             Ok(_) => return Ok(()),
             Err(Errno::EMSGSIZE) if !grown => {
-                grow_send_buffer(sock);
+                sys::grow_send_buffer(sock);
                 grown = true;
             }
             Err(_) if creds.is_some() => creds = None,

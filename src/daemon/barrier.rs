@@ -2,7 +2,7 @@
 //! manager has closed its copy, i.e. has processed everything sent before.
 
 use crate::errno::{Errno, Result};
-use crate::notify::{self, FdArray, Message};
+use super::notify::{self, FdArray, Message};
 use crate::sys;
 use libc::pid_t;
 

@@ -1,7 +1,7 @@
 //! AF_VSOCK transport for `$NOTIFY_SOCKET=vsock…` (systemd 253+ behaviour): the socket type
 //! fallbacks, the privileged source port, and the end-of-message handshake of connected types.
 
-use crate::address::{vsock_sockaddr, SockAddr};
+use super::address::{vsock_sockaddr, SockAddr};
 use crate::errno::{Errno, Result};
 use crate::sys::{self, Fd};
 use libc::c_int;

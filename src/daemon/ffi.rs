@@ -10,14 +10,14 @@
 //! the header's comments, so they are not repeated as `# Safety` sections.
 #![allow(clippy::missing_safety_doc)]
 
-use crate::barrier;
-use crate::booted;
-use crate::cmsg::MAX_FDS;
+use super::barrier;
+use super::booted;
+use super::cmsg::MAX_FDS;
 use crate::errno::{to_c, Errno, Result};
-use crate::fdcheck;
-use crate::listen::{self, Names};
-use crate::notify::{self, FdArray};
-use crate::watchdog;
+use super::fdcheck;
+use super::listen::{self, Names};
+use super::notify::{self, FdArray};
+use super::watchdog;
 use core::ffi::CStr;
 use libc::{c_char, c_int, c_uint, pid_t};
 

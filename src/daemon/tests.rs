@@ -1,7 +1,7 @@
 //! The notify family against real receiving sockets in this process: what arrives (bytes, fds,
 //! credentials) and what the caller sees (return values, environment).
 
-use crate::ffi::*;
+use super::ffi::*;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixDatagram;
