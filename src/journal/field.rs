@@ -188,7 +188,7 @@ mod tests {
     fn plain_and_binary_forms() {
         assert_eq!(wire(Field::whole(b"MESSAGE=hi")).unwrap(), b"MESSAGE=hi\n");
         assert_eq!(wire(Field::whole(b"A=1\n2")).unwrap(), b"A\n\x03\0\0\0\0\0\0\x001\n2\n");
-        assert_eq!(wire(Field::whole(b"A=1\0002")).unwrap(), b"A=1\x002\n");
+        assert_eq!(wire(Field::whole(b"A=1\x002")).unwrap(), b"A=1\x002\n");
         assert_eq!(wire(Field::whole(b"A=")).unwrap(), b"A=\n");
         assert_eq!(wire(Field::whole(b"M=x\n")).unwrap(), b"M\n\x02\0\0\0\0\0\0\0x\n\n");
     }
