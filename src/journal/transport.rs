@@ -120,25 +120,65 @@ fn memfd_name(buf: &mut [u8; 52]) -> &core::ffi::CStr {
         put(b"sd-");
         let mut rest = comm;
         while !rest.is_empty() {
-            match core::str::from_utf8(rest) {
-                Ok(s) => {
-                    put(s.as_bytes());
-                    break;
-                }
-                Err(e) => {
-                    let (valid, after) = rest.split_at(e.valid_up_to());
-                    put(valid);
-                    put("\u{fffd}".as_bytes());
-                    rest = after.get(1..).unwrap_or_default();
-                }
+            let n = utf8_char_len(rest);
+            if n == 0 {
+                put("\u{fffd}".as_bytes());
+            } else {
+                put(rest.get(..n).unwrap_or_default());
             }
+            rest = rest.get(n.max(1)..).unwrap_or_default();
         }
     }
     core::ffi::CStr::from_bytes_until_nul(buf).unwrap_or(c"sd")
 }
 
+/// The length of the valid UTF-8 character `s` starts with, 0 if it does not start with one, by
+/// systemd's rules (utf8_encoded_valid_unichar): no overlong forms, surrogates, code points
+/// beyond U+10FFFF, U+FDD0..U+FDEF or U+xxFFFE/U+xxFFFF.
+fn utf8_char_len(s: &[u8]) -> usize {
+    let (n, init) = match s.first() {
+        Some(&c) if c < 0x80 => return 1,
+        Some(&c) if c & 0xe0 == 0xc0 => (2, u32::from(c & 0x1f)),
+        Some(&c) if c & 0xf0 == 0xe0 => (3, u32::from(c & 0x0f)),
+        Some(&c) if c & 0xf8 == 0xf0 => (4, u32::from(c & 0x07)),
+        _ => return 0,
+    };
+    let Some(tail) = s.get(1..n) else { return 0 };
+    let mut ch = init;
+    for &c in tail {
+        if c & 0xc0 != 0x80 {
+            return 0;
+        }
+        ch = (ch << 6) | u32::from(c & 0x3f);
+    }
+    let shortest = match ch {
+        0..=0x7f => 1,
+        0x80..=0x7ff => 2,
+        0x800..=0xffff => 3,
+        _ => 4,
+    };
+    let valid = ch < 0x110000 && ch & 0xffff_f800 != 0xd800 && !(0xfdd0..=0xfdef).contains(&ch) && ch & 0xfffe != 0xfffe;
+    if valid && shortest == n {
+        n
+    } else {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn utf8_by_systemds_rules() {
+        use super::utf8_char_len as len;
+        assert_eq!(len(b"a"), 1);
+        assert_eq!(len("\u{e9}".as_bytes()), 2);
+        assert_eq!(len("\u{20ac}".as_bytes()), 3);
+        assert_eq!(len("\u{1f600}".as_bytes()), 4);
+        for bad in [&b"\x80"[..], b"\xc0\x80", b"\xed\xa0\x80", b"\xef\xbf\xbe", b"\xef\xb7\x90", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\xff"] {
+            assert_eq!(len(bad), 0, "{bad:?}");
+        }
+    }
+
     #[test]
     fn address_is_the_journal_socket() {
         assert_eq!(&super::ADDRESS[2..29], b"/run/systemd/journal/socket");
