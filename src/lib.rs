@@ -7,6 +7,7 @@
 
 // The ground floor, shared by every family.
 mod bytes;
+mod cmsg;
 mod env;
 mod errno;
 mod parse;
@@ -14,6 +15,7 @@ mod sys;
 
 // One folder per libsystemd family, each with its own C surface (`ffi.rs`).
 pub mod daemon;
+pub mod journal;
 
 #[cfg(feature = "std")]
 pub mod fuzzing;
@@ -25,3 +27,11 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     // SAFETY: abort() has no preconditions.
     unsafe { libc::abort() }
 }
+
+/// Only in the debug-checks build (`make debug-lib`): the standard library's precondition checks
+/// that debug assertions turn on come from its precompiled, unwinding objects, whose unwind
+/// tables name this personality routine. Nothing ever unwinds here (panics abort), so it is
+/// never called; the release build has no such reference and does not get this function.
+#[cfg(all(debug_assertions, not(any(test, feature = "std"))))]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}
