@@ -29,7 +29,7 @@ comma        := ,
 # Debian packages the tests need (reference library and header, real consumers, tools).
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
                 liblinux-systemd-perl libffi-platypus-perl libanyevent-perl util-linux \
-                valgrind dbus-daemon libdbus-1-dev
+                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd
 
 .PHONY: all rust install uninstall check test deps header clean quickstart demo
 

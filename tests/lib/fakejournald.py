@@ -164,6 +164,9 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
     signal.signal(signal.SIGUSR1, lambda *a: stop.append(1))
+    # wakes select() at once when a signal arrives (select itself is restarted, PEP 475)
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
     with open(out + ".ready", "w") as f:
         f.write("%d\n" % os.getpid())
 
@@ -223,13 +226,18 @@ def main():
                               for i, x in enumerate(lines)]})
 
     while not stop:
-        rl = [socks["socket"], socks["dev-log"], socks["stdout"]] + [v[0] for v in streams.values()]
+        rl = [wake_r, socks["socket"], socks["dev-log"], socks["stdout"]] + [v[0] for v in streams.values()]
         try:
-            ready, _, _ = select.select(rl, [], [], 0.5)
+            ready, _, _ = select.select(rl, [], [], 5)
         except InterruptedError:
             continue
         for s in ready:
-            if s is socks["socket"]:
+            if s is wake_r:
+                try:
+                    os.read(wake_r, 64)
+                except BlockingIOError:
+                    pass
+            elif s is socks["socket"]:
                 read_dgram("socket")
             elif s is socks["dev-log"]:
                 read_dgram("dev-log")

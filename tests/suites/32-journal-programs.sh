@@ -43,13 +43,15 @@ set -u
 # shellcheck source=SCRIPTDIR/../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
 LIB=$SDLITE_ROOT/tests/lib
+PY=/usr/bin/python3      # Debian's (make deps); not whatever python3 comes first in PATH
 
 # ====================================================================== outside the namespace
 if [ "${JPROG_INNER:-}" != 1 ]; then
     echo "== 32-journal-programs: logger, Perl, pgbouncer, irqbalance, rsyslogd, dbus-daemon on sdlite vs 252, fake journald"
     t0=$(date +%s%N)
     [ "$(id -u)" = 0 ] || skip_or_fail "needs root (private mount/pid namespaces)"
-    need unshare setpriv python3 perl logger pgbouncer irqbalance rsyslogd dbus-daemon dbus-send gcc objdump
+    [ -x "$PY" ] || skip_or_fail "$PY not found (make deps installs python3)"
+    need unshare setpriv perl logger pgbouncer irqbalance rsyslogd dbus-daemon dbus-send gcc objdump
     unshare --mount --pid --fork --mount-proc --propagation private --net true 2>/dev/null ||
         skip_or_fail "cannot create mount/pid/net namespaces"
     perl -MLinux::Systemd::Journal::Write -e 1 2>/dev/null ||
@@ -116,12 +118,12 @@ wait_for() {
 }
 alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null)" != Z ]; }
 grep_rec() { [ -s "$1" ] && grep -q -- "$2" "$1"; }
-count_ge() { [ "$(python3 "$LIB/journalrec.py" count "$1" "${3:-}")" -ge "$2" ]; }
+count_ge() { [ "$("$PY" "$LIB/journalrec.py" count "$1" "${3:-}")" -ge "$2" ]; }
 
 REC_PID=
 rec_start() { # OUT
     rm -f "$1" "$1.ready" "$1.done"
-    python3 "$LIB/fakejournald.py" "$1" 2>"$1.err" &
+    "$PY" "$LIB/fakejournald.py" "$1" 2>"$1.err" &
     REC_PID=$!
     wait_for 10 test -e "$1.ready" || { echo "FAIL: fakejournald did not start: $(cat "$1.err")"; exit 1; }
 }
@@ -238,7 +240,7 @@ run_side() { # DIR LIBRARY (252|sdlite): results in $T/DIR
         >>"$O/pgbouncer.out" 2>&1 &
     P=$!
     if wait_for 10 grep_rec "$O/pgbouncer.jsonl" 'process up'; then
-        python3 "$IN/pgclient.py" "$PG/.s.PGSQL.6432" >"$O/pgclient.out" 2>&1
+        "$PY" "$IN/pgclient.py" "$PG/.s.PGSQL.6432" >"$O/pgclient.out" 2>&1
         wait_for 10 grep_rec "$O/pgbouncer.jsonl" 'pooler error' || echo "pgbouncer logged no pooler error" >>"$O/pgclient.out"
     fi
     alive "$P" && kill -INT "$P"
@@ -348,7 +350,7 @@ canon() { # SIDE PROG
         while IFS=$'\t' read -r a b; do args+=(--sub "$a" "$b"); done <<<"${SUBS[$2]}"
     fi
     [ -n "${PIDSUB[$2]:-}" ] && args+=(--pid-sub "${PIDSUB[$2]}")
-    python3 "$LIB/journalrec.py" canon "$T/$1/$2.jsonl" --sort-streams "${args[@]}"
+    "$PY" "$LIB/journalrec.py" canon "$T/$1/$2.jsonl" --sort-streams "${args[@]}"
 }
 
 A=252 B=$SECOND
@@ -401,14 +403,14 @@ expect logger-journald "sendv of stdin: a binary multi-line MESSAGE, PRIORITY, c
 expect logger-journald "--journald=FILE with SYSLOG_IDENTIFIER=custom-ident (no implicit identifier after it)" \
     "SYSLOG_IDENTIFIER	=	custom-ident" "SDLITE_TEST	=	logger-journald-file"
 for side in "$A" "$B"; do
-    n=$(python3 "$LIB/journalrec.py" count "$T/$side/logger-journald.jsonl")
+    n=$("$PY" "$LIB/journalrec.py" count "$T/$side/logger-journald.jsonl")
     rcs=$(tr '\n' ' ' <"$T/$side/logger-journald.rc")
     if [ "$n" = 2 ] && [[ $rcs == "rc1=0 rc2=0 rc3=1 logger: journald entry could not be written "* ]]; then
         pass "$side: logger-journald: 2 datagrams; exit 0, 0, and 1 'journald entry could not be written' for a line without '=' (-EINVAL, nothing sent)"
     else
         fail "$side: logger-journald: $n datagrams, $rcs"
     fi
-    n=$(python3 "$LIB/journalrec.py" count "$T/$side/logger-syslog.jsonl" socket)
+    n=$("$PY" "$LIB/journalrec.py" count "$T/$side/logger-syslog.jsonl" socket)
     if [ "$n" = 0 ] && has "$side" logger-syslog "RAW		<11>TIMESTAMP mytag: message from plain logger"; then
         pass "$side: logger -p user.err -t mytag: one RFC 3164 datagram '<11>TIMESTAMP mytag: message from plain logger' on the syslog socket, nothing on the journal socket"
     else
