@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # helpers below are called through wait_for
 # 32-journal-programs: real programs nobody here wrote, unmodified, log through libsystemd's journal
 # API once on libsystemd 252 and once on sdlite (LD_LIBRARY_PATH); a fake journald records what
 # arrives byte for byte, and the two recordings must be identical (apart from pids, which the
@@ -74,7 +75,7 @@ if [ "${JPROG_INNER:-}" != 1 ]; then
         imp=$(objdump -T "$f" | awk '/\*UND\*/ && / sd_/ { print $NF }' | sort -u)
         lack=$(comm -23 <(printf '%s\n' "$imp") <(printf '%s\n' "$sd_exports") | tr '\n' ' ')
         now=$(readelf -d "$f" | grep -Eq 'BIND_NOW|FLAGS_1.*NOW' && echo ", BIND_NOW")
-        info "$(basename "$f") links libsystemd.so.0$now; imports: $(echo $imp)${lack:+; NOT in sdlite: $lack}"
+        info "$(basename "$f") links libsystemd.so.0$now; imports: $(echo "$imp" | tr '\n' ' ')${lack:+; NOT in sdlite: $lack}"
     done
     scratch T
     chmod 755 "$T"
@@ -103,8 +104,9 @@ fi
 # ====================================================================== inside the namespace
 [ "$$" = 1 ] || { echo "FAIL: not PID 1 of the new pid namespace"; exit 1; }
 mount -n -t tmpfs -o mode=0755,nosuid,nodev,size=256m sdlite-jprog /run || { echo "FAIL: tmpfs on /run"; exit 1; }
-mount -n --bind /proc/irq /proc/irq && mount -n -o remount,bind,ro /proc/irq ||
-    { echo "FAIL: cannot make /proc/irq read-only in the namespace"; exit 1; }
+if ! { mount -n --bind /proc/irq /proc/irq && mount -n -o remount,bind,ro /proc/irq; }; then
+    echo "FAIL: cannot make /proc/irq read-only in the namespace"; exit 1
+fi
 hostname sdlite-jprog
 now_ms() { date +%s%3N; }
 # wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds or the deadline passes
@@ -188,7 +190,7 @@ chmod 755 "$IN/svc.sh"
 
 # ---------------------------------------------------------------- one side
 run_side() { # DIR LIBRARY (252|sdlite): results in $T/DIR
-    local side=$2 O=$T/$1 E P i
+    local side=$2 O=$T/$1 E P
     mkdir -p "$O" "$O/ld"
     chmod 755 "$O"
     chmod 1777 "$O/ld"    # LD_DEBUG_OUTPUT must be writable for pgbouncer's user too
@@ -197,24 +199,26 @@ run_side() { # DIR LIBRARY (252|sdlite): results in $T/DIR
     else
         E=(env -u LD_PRELOAD -u LD_LIBRARY_PATH)
     fi
-    dbg() { printf 'LD_DEBUG=libs LD_DEBUG_OUTPUT=%s' "$O/ld/$1"; }
-    local t=$(now_ms)
+    # on NAME CMD...: CMD on this side's library; LD_DEBUG=libs records which libsystemd it initialised
+    on() { local n=$1; shift; "${E[@]}" LD_DEBUG=libs "LD_DEBUG_OUTPUT=$O/ld/$n" "$@"; }
+    local t
+    t=$(now_ms)
     lap() { info "$1 on $side: $(( $(now_ms) - t )) ms"; t=$(now_ms); }
 
     # logger --journald
     rec_start "$O/logger-journald.jsonl"
-    "${E[@]}" $(dbg logger-journald) logger --journald <"$IN/export1" >"$O/logger-journald.1.out" 2>&1
+    on logger-journald logger --journald <"$IN/export1" >"$O/logger-journald.1.out" 2>&1
     echo "rc1=$?" >"$O/logger-journald.rc"
-    "${E[@]}" $(dbg logger-journald) logger --journald="$IN/export2" >"$O/logger-journald.2.out" 2>&1
+    on logger-journald logger --journald="$IN/export2" >"$O/logger-journald.2.out" 2>&1
     echo "rc2=$?" >>"$O/logger-journald.rc"
-    "${E[@]}" $(dbg logger-journald) logger --journald <"$IN/export-bad" >"$O/logger-journald.3.out" 2>&1
+    on logger-journald logger --journald <"$IN/export-bad" >"$O/logger-journald.3.out" 2>&1
     echo "rc3=$? $(cat "$O/logger-journald.3.out")" >>"$O/logger-journald.rc"
     rec_stop "$O/logger-journald.jsonl"
     lap logger-journald
 
     # logger -p user.err -t mytag message (to a syslog socket: not the journal API)
     rec_start "$O/logger-syslog.jsonl"
-    "${E[@]}" $(dbg logger-syslog) logger -u /run/systemd/journal/dev-log -p user.err -t mytag \
+    on logger-syslog logger -u /run/systemd/journal/dev-log -p user.err -t mytag \
         "message from plain logger" >"$O/logger-syslog.out" 2>&1
     echo "rc=$?" >"$O/logger-syslog.rc"
     rec_stop "$O/logger-syslog.jsonl"
@@ -222,7 +226,7 @@ run_side() { # DIR LIBRARY (252|sdlite): results in $T/DIR
 
     # Perl
     rec_start "$O/perl.jsonl"
-    "${E[@]}" $(dbg perl) PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0 perl "$IN/jw.pl" >"$O/perl.out" 2>&1
+    on perl PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0 perl "$IN/jw.pl" >"$O/perl.out" 2>&1
     echo "rc=$? $(tr '\n\0' '  ' <"$O/perl.out" | cut -c1-300)" >"$O/perl.rc"   # "perl done" on stdout, nothing else
     rec_stop "$O/perl.jsonl"
     lap perl
@@ -235,8 +239,10 @@ run_side() { # DIR LIBRARY (252|sdlite): results in $T/DIR
     : >"$O/pgbouncer.out"
     chmod 666 "$O/pgbouncer.out"
     rec_start "$O/pgbouncer.jsonl"
-    "${E[@]}" JOURNAL_STREAM="$(stat -c '%d:%i' "$O/pgbouncer.out")" \
-        setpriv --reuid=65534 --regid=65534 --clear-groups -- env $(dbg pgbouncer) pgbouncer "$PG/pgbouncer.ini" \
+    local js
+    js=$(stat -c '%d:%i' "$O/pgbouncer.out")
+    "${E[@]}" JOURNAL_STREAM="$js" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups -- env LD_DEBUG=libs "LD_DEBUG_OUTPUT=$O/ld/pgbouncer" pgbouncer "$PG/pgbouncer.ini" \
         >>"$O/pgbouncer.out" 2>&1 &
     P=$!
     if wait_for 10 grep_rec "$O/pgbouncer.jsonl" 'process up'; then
@@ -251,7 +257,7 @@ run_side() { # DIR LIBRARY (252|sdlite): results in $T/DIR
 
     # irqbalance: one pass, journal logging (/proc/irq is read-only here)
     rec_start "$O/irqbalance.jsonl"
-    "${E[@]}" $(dbg irqbalance) timeout 30 irqbalance --oneshot --journal -t 1 >"$O/irqbalance.out" 2>&1
+    on irqbalance timeout 30 irqbalance --oneshot --journal -t 1 >"$O/irqbalance.out" 2>&1
     echo "rc=$?" >"$O/irqbalance.rc"
     rec_stop "$O/irqbalance.jsonl"
     lap irqbalance
@@ -278,7 +284,7 @@ if \$programname == 'viatemplate' then {
 }
 EOF
     rec_start "$O/rsyslogd.jsonl"
-    "${E[@]}" $(dbg rsyslogd) rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/rsyslogd.pid" >"$O/rsyslogd.out" 2>&1 &
+    on rsyslogd rsyslogd -n -f "$RS/rsyslog.conf" -i "$RS/rsyslogd.pid" >"$O/rsyslogd.out" 2>&1 &
     P=$!
     if wait_for 10 test -S "$RS/in.sock" && wait_for 10 grep_rec "$O/rsyslogd.jsonl" '\] start'; then
         env -u LD_LIBRARY_PATH logger -u "$RS/in.sock" -p local3.warning -t plaintag "through omjournal without a template"
@@ -315,7 +321,7 @@ EOF
     local pre=()
     [ "$side" = sdlite ] && [ -n "$STUB" ] && pre=("LD_PRELOAD=$STUB")
     rec_start "$O/dbus.jsonl"
-    "${E[@]}" "${pre[@]}" $(dbg dbus) dbus-daemon --config-file="$DB/bus.conf" --nofork --nopidfile \
+    on dbus "${pre[@]}" dbus-daemon --config-file="$DB/bus.conf" --nofork --nopidfile \
         >"$O/dbus.out" 2>&1 &
     P=$!
     local S=
@@ -345,7 +351,7 @@ declare -A SUBS=(
     [pgbouncer]='C-0x[0-9a-f]+'$'\t''C-0xADDR'$'\n''unix\([0-9]+\)'$'\t''unix(CLIENTPID)'
 )
 canon() { # SIDE PROG
-    local args=() line
+    local args=()
     if [ -n "${SUBS[$2]:-}" ]; then
         while IFS=$'\t' read -r a b; do args+=(--sub "$a" "$b"); done <<<"${SUBS[$2]}"
     fi

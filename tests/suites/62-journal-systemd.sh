@@ -76,6 +76,7 @@ StandardError=inherit
 TimeoutStartSec=30s
 EOF
 UNITS=(journal-real@sdlite.service journal-real@252.service)
+# shellcheck disable=SC2034 # read by sysns.sh
 SYSNS_STOP_UNITS=("${UNITS[@]}")
 
 sysns_boot "$T" || sysns_fail "booting systemd in namespaces"
@@ -94,7 +95,7 @@ for s in "${SIDES[@]}"; do
     [ "$s" = sdlite ] && want=$SO_REAL
     mapped=$(sysns_libsystemd_maps "$hp")
     [ "$mapped" = "$want" ] || sysns_fail "(a) $U maps '${mapped:-no libsystemd}', wanted $want"
-    [ "$(tail -n1 "$T/work/$s/manifest")" = done ] || sysns_fail "(a) $U: manifest incomplete"
+    [ "$(tail -n1 "$T/work/$s/manifest")" = "done" ] || sysns_fail "(a) $U: manifest incomplete"
     bad=$(awk -F'\t' '$1 != "large" && $1 != "done" && $4 != 0' "$T/work/$s/manifest")
     [ -z "$bad" ] || sysns_fail "(a) $U: calls that did not return 0: $bad"
     pass "(a) $U: READY=1 after logging, MainPID ${MAINPID[$s]} maps only $mapped; all $(grep -vc '^large\|^done' "$T/work/$s/manifest") calls returned 0"
