@@ -6,10 +6,10 @@
 use std::{env, fs, path::PathBuf};
 
 /// The families with a public header, in the order their sources are listed.
-const FAMILIES: &[&str] = &["daemon"];
+const FAMILIES: &[&str] = &["daemon", "journal"];
 
 /// The variadic C shims, one file per family.
-const C_SOURCES: &[&str] = &["csrc/notifyf.c"];
+const C_SOURCES: &[&str] = &["csrc/notifyf.c", "csrc/journal.c"];
 
 fn main() {
     println!("cargo:rerun-if-env-changed=SDLITE_UPDATE_HEADER");

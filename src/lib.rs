@@ -7,6 +7,7 @@
 
 // The ground floor, shared by every family.
 mod bytes;
+mod cmsg;
 mod env;
 mod errno;
 mod parse;
@@ -14,6 +15,7 @@ mod sys;
 
 // One folder per libsystemd family, each with its own C surface (`ffi.rs`).
 pub mod daemon;
+pub mod journal;
 
 #[cfg(feature = "std")]
 pub mod fuzzing;

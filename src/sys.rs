@@ -288,3 +288,243 @@ pub fn grow_send_buffer(sock: &Fd) {
         }
     }
 }
+
+/// One piece of a gathered write: an `iovec` that borrows the bytes it points at, so a list of
+/// them can go to the kernel as is (`sendmsg`, `writev`) without outliving what it describes.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct IoSlice<'a>(libc::iovec, core::marker::PhantomData<&'a [u8]>);
+
+impl<'a> IoSlice<'a> {
+    pub const EMPTY: IoSlice<'static> =
+        IoSlice(libc::iovec { iov_base: core::ptr::null_mut(), iov_len: 0 }, core::marker::PhantomData);
+
+    pub fn new(bytes: &'a [u8]) -> IoSlice<'a> {
+        IoSlice(libc::iovec { iov_base: bytes.as_ptr() as *mut c_void, iov_len: bytes.len() }, core::marker::PhantomData)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iov_len
+    }
+
+    /// The bytes after the first `n`.
+    pub fn advance(self, n: usize) -> IoSlice<'a> {
+        let n = n.min(self.0.iov_len);
+        // SAFETY: `n` is within the borrowed bytes, so the result still points into them.
+        let base = unsafe { self.0.iov_base.cast::<u8>().add(n) };
+        IoSlice(libc::iovec { iov_base: base.cast(), iov_len: self.0.iov_len - n }, core::marker::PhantomData)
+    }
+}
+
+/// A descriptor this library keeps beyond one call (the journal socket), used without owning it.
+pub struct Borrowed(pub c_int);
+
+/// `sendmsg(2)` of the gathered `pieces` to `name`, with `control` as ancillary data.
+pub fn sendmsg_pieces(fd: &Borrowed, name: &[u8], pieces: &[IoSlice], control: &[u8], flags: c_int) -> Result<usize> {
+    // SAFETY: an all-zero msghdr is a valid empty message.
+    let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
+    msg.msg_name = name.as_ptr() as *mut c_void;
+    msg.msg_namelen = name.len() as libc::socklen_t;
+    msg.msg_iov = pieces.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = pieces.len();
+    if !control.is_empty() {
+        msg.msg_control = control.as_ptr() as *mut c_void;
+        msg.msg_controllen = control.len();
+    }
+    // SAFETY: IoSlice is an iovec borrowing live bytes; name and control are live buffers of the
+    // stated lengths; the kernel only reads them.
+    check_size(unsafe { libc::sendmsg(fd.0, &msg, flags) })
+}
+
+/// `writev(2)` until every byte of `pieces` is written (a write may be cut short at 2 GiB, or
+/// by a signal, on files as on sockets). `pieces` is consumed as it goes.
+pub fn writev_all(fd: &Fd, pieces: &mut [IoSlice]) -> Result<()> {
+    let mut start = 0;
+    while let Some(rest) = pieces.get_mut(start..).filter(|r| !r.is_empty()) {
+        let count = rest.len().min(libc::UIO_MAXIOV as usize);
+        // SAFETY: IoSlice is an iovec borrowing live bytes; `count` is within `rest`.
+        let r = unsafe { libc::writev(fd.0, rest.as_ptr().cast::<libc::iovec>(), count as c_int) };
+        let mut n = match check_size(r) {
+            Ok(n) => n,
+            Err(e) if e.0 == libc::EINTR => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 && rest.iter().any(|p| p.len() > 0) {
+            return Err(Errno::EIO);
+        }
+        for piece in rest.iter_mut() {
+            if n < piece.len() {
+                *piece = piece.advance(n);
+                break;
+            }
+            n -= piece.len();
+            start += 1;
+        }
+    }
+    Ok(())
+}
+
+/// `send(2)` with MSG_NOSIGNAL until all of `bytes` is written, retrying on EINTR.
+pub fn send_all(fd: &Fd, mut bytes: &[u8]) -> Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is a live buffer of the stated length.
+        let r = unsafe { libc::send(fd.0, bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
+        match check_size(r) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(e) if e.0 == libc::EINTR => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+pub fn shutdown_read(fd: &Fd) -> Result<()> {
+    // SAFETY: plain system call.
+    check(unsafe { libc::shutdown(fd.0, libc::SHUT_RD) }).map(drop)
+}
+
+pub fn memfd_create(name: &CStr, flags: libc::c_uint) -> Result<Fd> {
+    // SAFETY: `name` is NUL-terminated.
+    check(unsafe { libc::memfd_create(name.as_ptr(), flags) }).map(Fd)
+}
+
+pub fn add_seals(fd: &Fd, seals: c_int) -> Result<()> {
+    // SAFETY: plain fcntl with an int argument.
+    check(unsafe { libc::fcntl(fd.0, libc::F_ADD_SEALS, seals) }).map(drop)
+}
+
+/// An unnamed regular file in `dir` (O_TMPFILE), or, where the file system cannot do that, a
+/// named one unlinked at once: systemd's open_tmpfile_unlinkable().
+pub fn open_tmpfile_unlinkable(dir: &CStr, template: &mut [u8]) -> Result<Fd> {
+    // SAFETY: `dir` is NUL-terminated; the mode argument is read for O_TMPFILE.
+    let r = unsafe { libc::open(dir.as_ptr(), libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC, 0o600 as libc::c_uint) };
+    if r >= 0 {
+        return Ok(Fd(r));
+    }
+    // `template` is "DIR/tmp-XXXXXX\0", writable, as mkostemp rewrites the X's.
+    if template.last() != Some(&0) {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: `template` is a writable NUL-terminated buffer.
+    let fd = check(unsafe { libc::mkostemp(template.as_mut_ptr().cast(), libc::O_CLOEXEC) }).map(Fd)?;
+    // SAFETY: as above; the file is ours and open, so removing its name is all this does.
+    unsafe { libc::unlink(template.as_ptr().cast()) };
+    Ok(fd)
+}
+
+/// The calling thread's name (PR_GET_NAME), without its NUL.
+pub fn thread_name(buf: &mut [u8; 17]) -> &[u8] {
+    *buf = [0; 17];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into the buffer it is given.
+    unsafe { libc::prctl(libc::PR_GET_NAME, buf.as_mut_ptr()) };
+    let n = buf.iter().position(|&c| c == 0).unwrap_or(16);
+    buf.get(..n).unwrap_or_default()
+}
+
+/// `open(2)` with O_PATH, to name a socket whose path is too long for a sockaddr_un.
+pub fn open_path(path: &CStr) -> Result<Fd> {
+    // SAFETY: `path` is NUL-terminated.
+    check(unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) }).map(Fd)
+}
+
+/// Gives up ownership: the descriptor stays open under its number (a process-wide socket).
+pub fn into_raw(fd: Fd) -> c_int {
+    let raw = fd.0;
+    core::mem::forget(fd);
+    raw
+}
+
+extern "C" {
+    /// glibc's `program_invocation_short_name` (the basename of argv[0]); the program may
+    /// change it, which is why it is read at every use, as libsystemd reads it.
+    static program_invocation_short_name: *const libc::c_char;
+    /// The GNU strerror_r (the `libc` crate binds the XSI one): the text of an errno, in `buf`
+    /// or in static storage.
+    #[link_name = "strerror_r"]
+    fn gnu_strerror_r(errnum: c_int, buf: *mut libc::c_char, n: usize) -> *mut libc::c_char;
+}
+
+pub fn program_short_name() -> Option<&'static CStr> {
+    // SAFETY: reads glibc's pointer; it is null or points at a NUL-terminated string that lives
+    // as long as the program (argv[0] or what the program set).
+    let p = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(program_invocation_short_name)) };
+    // SAFETY: as above.
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) })
+}
+
+/// The text of errno value `e` as strerror_r(3) (GNU) gives it: "Unknown error N" for values it
+/// does not know, translated as the C library translates it.
+pub fn strerror(e: c_int, buf: &mut [u8; 256]) -> &[u8] {
+    *buf = [0; 256];
+    // SAFETY: `buf` is writable for its length; the result is a NUL-terminated string, in `buf`
+    // or static, that lives at least as long as `buf`'s borrow.
+    let p = unsafe { gnu_strerror_r(e, buf.as_mut_ptr().cast(), buf.len()) };
+    if p.is_null() {
+        return &[];
+    }
+    // SAFETY: as above.
+    unsafe { CStr::from_ptr(p) }.to_bytes()
+}
+
+/// A flag in memory the kernel clears in a child after fork (MADV_WIPEONFORK), whatever made
+/// the child: fork(), _Fork(), clone() without CLONE_VM. It tells a process-wide resource held
+/// by number (the journal socket) whether it may have been closed or replaced since it was made.
+pub struct ForkFlag(core::sync::atomic::AtomicUsize);
+
+/// The flag could not be placed (an old kernel): forks go unnoticed, as in libsystemd.
+const FORK_FLAG_UNAVAILABLE: usize = 1;
+
+impl ForkFlag {
+    pub const fn new() -> ForkFlag {
+        ForkFlag(core::sync::atomic::AtomicUsize::new(0))
+    }
+
+    fn page(&self) -> Option<*mut u8> {
+        use core::sync::atomic::Ordering;
+        let p = self.0.load(Ordering::Acquire);
+        if p == FORK_FLAG_UNAVAILABLE {
+            return None;
+        }
+        if p != 0 {
+            return Some(p as *mut u8);
+        }
+        let made = match Mapping::new(4096) {
+            // SAFETY: advises on the mapping just made, which nothing else uses yet.
+            Ok(m) if unsafe { libc::madvise(m.ptr.cast(), m.len, libc::MADV_WIPEONFORK) } == 0 => {
+                let ptr = m.ptr;
+                core::mem::forget(m);
+                ptr as usize
+            }
+            _ => FORK_FLAG_UNAVAILABLE,
+        };
+        match self.0.compare_exchange(0, made, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => (made != FORK_FLAG_UNAVAILABLE).then_some(made as *mut u8),
+            Err(theirs) => {
+                if made != FORK_FLAG_UNAVAILABLE {
+                    // SAFETY: our own mapping, never published.
+                    unsafe { libc::munmap(made as *mut c_void, 4096) };
+                }
+                (theirs != FORK_FLAG_UNAVAILABLE).then_some(theirs as *mut u8)
+            }
+        }
+    }
+
+    fn cell(&self) -> Option<&core::sync::atomic::AtomicU8> {
+        // SAFETY: the page is mapped for the life of the process, readable and writable, and
+        // only ever accessed atomically through this reference.
+        self.page().map(|p| unsafe { &*(p as *const core::sync::atomic::AtomicU8) })
+    }
+
+    /// True when `set` was called in this very process (and false after a fork); always true
+    /// where the kernel cannot tell.
+    pub fn is_set(&self) -> bool {
+        self.cell().is_none_or(|c| c.load(core::sync::atomic::Ordering::Acquire) != 0)
+    }
+
+    pub fn set(&self) {
+        if let Some(c) = self.cell() {
+            c.store(1, core::sync::atomic::Ordering::Release);
+        }
+    }
+}

@@ -1,7 +1,9 @@
 /* Must NOT compile with -Wformat -Werror: the printf format attribute of the variadic
  * functions has to catch a mismatched argument. tests/suites/11-header.sh builds it once per
- * -DCALL=1|2|3 and expects a -Wformat error each time. */
+ * -DCALL=1..7 and expects a -Wformat error each time (4..7: sd-journal.h, with and without its
+ * location macros). */
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 
 int bad(void);
 int bad(void) {
@@ -11,6 +13,14 @@ int bad(void) {
     return sd_pid_notifyf(0, 0, "MAINPID=%s", 42);
 #elif CALL == 3
     return sd_pid_notifyf_with_fds(0, 0, (const int *)0, 0, "FDNAME=%d", "not an int");
+#elif CALL == 4
+    return sd_journal_print(6, "%d", "not an int");
+#elif CALL == 5
+    return sd_journal_send("MESSAGE=%s", 42, NULL);
+#elif CALL == 6
+    return sd_journal_print_with_location(6, "CODE_FILE=f", "CODE_LINE=1", "f", "%s", 42);
+#elif CALL == 7
+    return sd_journal_send("MESSAGE=%s", "no sentinel");
 #else
 #error "define CALL"
 #endif

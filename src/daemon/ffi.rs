@@ -12,7 +12,7 @@
 
 use super::barrier;
 use super::booted;
-use super::cmsg::MAX_FDS;
+use crate::cmsg::MAX_FDS;
 use crate::errno::{to_c, Errno, Result};
 use super::fdcheck;
 use super::listen::{self, Names};

@@ -5,7 +5,6 @@
 mod address;
 mod barrier;
 mod booted;
-mod cmsg;
 mod fdcheck;
 pub mod ffi;
 mod listen;

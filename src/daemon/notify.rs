@@ -12,7 +12,7 @@
 //!   something the kernel would not: another pid.
 
 use super::address::{self, SockAddr, Transport};
-use super::cmsg;
+use crate::cmsg;
 use crate::env;
 use crate::errno::{Errno, Result};
 use crate::sys::{self, Fd};

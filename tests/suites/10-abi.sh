@@ -4,7 +4,7 @@
 #   a. SONAME libsystemd.so.0, NEEDED exactly libc.so.6, the build tree's links
 #   b. the defined sd_* dynamic symbols with their nodes = libsystemd.sym, all default (@@)
 #      versions; each one the system library exports has the same node there; every function
-#      of the system's <systemd/sd-daemon.h> is exported (the missing ones are listed)
+#      of the system's sd-daemon.h and sd-id128.h, and sd-journal.h's sending side, is exported
 #   c. no stray exports (only those and the version-node ABS symbols); imports only from glibc
 #   d. version definitions: the system chain LIBSYSTEMD_209..252 (same order, same parents)
 #      followed by 253, 254, exactly as libsystemd.sym has them; a binary that needs every node
@@ -83,21 +83,33 @@ done <"$T/ours.sd"
 [ "$differ" -eq 0 ] && pass "$same exports have the system library's node (name@node identical)"
 [ ${#only_ours[@]} -gt 0 ] && info "not in the system library (systemd > 252): ${only_ours[*]}"
 
-header_functions "$SYSTEM_HEADER" >"$T/sys.header"
-bad_parse=$(comm -23 "$T/sys.header" <(cut -d' ' -f1 "$T/sys.sd"))
-if [ "$(wc -l <"$T/sys.header")" -lt 10 ] || [ -n "$bad_parse" ]; then
-    fail "parsing $SYSTEM_HEADER: $(wc -l <"$T/sys.header") functions; not exported by the system library: ${bad_parse:-none}"
-fi
-missing=()
-while read -r name; do
-    grep -q "^$name " "$T/ours.sd" ||
-        missing+=("$name@$(awk -v n="$name" '$1 == n { print $2 }' "$T/sys.sd")")
-done <"$T/sys.header"
-if [ ${#missing[@]} -eq 0 ]; then
-    pass "all $(wc -l <"$T/sys.header") functions of the system's sd-daemon.h are exported"
-else
-    fail "sd-daemon functions of the system library that we lack: ${missing[*]}"
-fi
+# Each family's system header, and which of its functions a drop-in must have: all of
+# sd-daemon.h and sd-id128.h; of sd-journal.h the sending side (sdlite has no journal reader).
+for family in sd-daemon sd-id128 sd-journal; do
+    header=/usr/include/systemd/$family.h
+    [ -f "$SDLITE_ROOT/include/systemd/$family.h" ] || continue
+    header_functions "$header" >"$T/sys.header"
+    if [ "$family" = sd-journal ]; then
+        grep -E '^sd_journal_(print|printv|send|sendv|perror|stream_fd)(_with_location)?$' "$T/sys.header" >"$T/wanted"
+    else
+        # static inline helpers of the header are not exports
+        comm -12 "$T/sys.header" <(cut -d' ' -f1 "$T/sys.sd") >"$T/wanted"
+    fi
+    bad_parse=$(comm -23 "$T/wanted" <(cut -d' ' -f1 "$T/sys.sd"))
+    if [ "$(wc -l <"$T/wanted")" -lt 5 ] || [ -n "$bad_parse" ]; then
+        fail "parsing $header: $(wc -l <"$T/wanted") functions; not exported by the system library: ${bad_parse:-none}"
+    fi
+    missing=()
+    while read -r name; do
+        grep -q "^$name " "$T/ours.sd" ||
+            missing+=("$name@$(awk -v n="$name" '$1 == n { print $2 }' "$T/sys.sd")")
+    done <"$T/wanted"
+    if [ ${#missing[@]} -eq 0 ]; then
+        pass "all $(wc -l <"$T/wanted") functions of the system's $family.h that sdlite covers are exported"
+    else
+        fail "$family functions of the system library that we lack: ${missing[*]}"
+    fi
+done
 info "the system library exports $(wc -l <"$T/sys.sd") sd_* symbols in all (sd-bus, sd-journal, ... are not sdlite's)"
 
 # ------------------------------------------------------------------ c. nothing else exported
@@ -207,7 +219,7 @@ else
 fi
 
 # ------------------------------------------------------------------ f. system-built binary on ours
-comm -12 "$T/sys.header" <(cut -d' ' -f1 "$T/ours.sd") | sed 's/.*/REF(&)/' >"$T/refs.h"
+comm -12 <(cut -d' ' -f1 "$T/sys.sd" | sort) <(cut -d' ' -f1 "$T/ours.sd" | sort) | sed 's/.*/REF(&)/' >"$T/refs.h"
 # The system's header and library only: no -I, no -L, no compiler search variables.
 if env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH -u LD_LIBRARY_PATH \
         gcc -std=gnu11 -O2 -Wall -Werror -I"$T" -o "$T/system-linked" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# 11-header.sh -- include/systemd/sd-daemon.h, the header cbindgen generates from src/daemon/ffi.rs:
-#   a. it declares exactly the functions libsystemd.sym exports
+# 11-header.sh -- include/systemd/sd-*.h, the headers cbindgen generates from src/*/ffi.rs
+# (sd-daemon.h; sd-journal.h, its sending side; sd-id128.h), each against systemd 252's:
+#   a. together they declare exactly the functions libsystemd.sym exports
 #   b. its prototypes equal systemd 252's for every function both declare (gcc -E, parameter
 #      names and whitespace normalised, format attributes compared), and redeclaring ours after
 #      systemd's header compiles as C and as C++ (no conflicting types)
@@ -11,8 +12,9 @@
 #      ours passes too ("at least as clean"), header alone also for c89/gnu89
 #   d. both headers in one translation unit (ours + systemd's sd-journal.h/_sd-common.h, both
 #      orders, C and C++): no macro clash, systemd's sd-daemon.h after ours is a no-op
-#   e. a printf format mismatch in sd_notifyf/sd_pid_notifyf/sd_pid_notifyf_with_fds is a
-#      -Wformat error
+#   e. a printf format mismatch in sd_notifyf/sd_pid_notifyf/sd_pid_notifyf_with_fds and in
+#      sd_journal_print/send (and their location forms), or a missing NULL sentinel in
+#      sd_journal_send, is a -Wformat error
 #   f. the build's staleness check works: in a copy of the repository, a doc-comment change in
 #      src/daemon/ffi.rs makes `cargo build --release --locked` fail with "is stale";
 #      SDLITE_UPDATE_HEADER=1 regenerates the header (one added line), after which it builds.
@@ -23,7 +25,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source-path=SCRIPTDIR source=../lib/check.sh
 . "$HERE/../lib/check.sh"
 
-echo "== 11-header: include/systemd/sd-daemon.h against systemd 252's"
+echo "== 11-header: include/systemd/sd-*.h against systemd 252's"
 need gcc g++ pkg-config python3 cargo flock
 OURS=$SDLITE_ROOT/include/systemd/sd-daemon.h
 CT=$SDLITE_ROOT/c-tests/header
@@ -41,15 +43,18 @@ for f in $(pkg-config --libs-only-L libsystemd); do LIBS_OURS+=("-Wl,-rpath,${f#
 # systemd's header as a plain -I directory, like ours, so that neither gets the warning
 # amnesty of system headers.
 mkdir -p "$T/sys/systemd"
-cp /usr/include/systemd/sd-daemon.h /usr/include/systemd/_sd-common.h "$T/sys/systemd/"
+cp /usr/include/systemd/sd-daemon.h /usr/include/systemd/sd-journal.h /usr/include/systemd/sd-id128.h \
+   /usr/include/systemd/_sd-common.h "$T/sys/systemd/"
+# Our families: every generated header.
+FAMILIES=$(cd "$SDLITE_ROOT/include/systemd" && ls sd-*.h | sed 's/^sd-//; s/\.h$//')
 CFLAGS_SYS=(-I"$T/sys" -DSDLITE_TEST_SYSTEMD_252)
 info "ours: ${CFLAGS_OURS[*]} ${LIBS_OURS[*]}"
 
 # ------------------------------------------------------------------ a. header = export list
-header_functions "$OURS" >"$T/ours.fns"
+for f in $FAMILIES; do header_functions "$SDLITE_ROOT/include/systemd/sd-$f.h"; done | sort -u >"$T/ours.fns"
 sym_exports | cut -d' ' -f1 | sort >"$T/listed"
 if [ -s "$T/ours.fns" ] && cmp -s "$T/ours.fns" "$T/listed"; then
-    pass "the header declares exactly the $(wc -l <"$T/listed") functions libsystemd.sym exports"
+    pass "the headers ($FAMILIES) declare exactly the $(wc -l <"$T/listed") functions libsystemd.sym exports"
 else
     fail "header and libsystemd.sym differ ('<' header only, '>' libsystemd.sym only):"
     diff "$T/ours.fns" "$T/listed" | grep '^[<>]' | sed 's/^/      /'
@@ -106,44 +111,55 @@ for stmt in re.split(r"[;{}]", text):
     attrs = norm_attr(stmt[j + 1:].strip())
     print("|".join([m.group(1), norm_type(re.findall(r"\w+|\*", ret)), ", ".join(params), attrs, stmt.strip() + ";"]))
 EOF
-pp() { printf '#include <systemd/sd-daemon.h>\n' | gcc -E -P -x c - "$@"; }
-pp "${CFLAGS_OURS[@]}" >"$T/ours.i" && pp -I"$T/sys" >"$T/sys.i" || fail "gcc -E of the headers failed"
-python3 "$T/protos.py" "$T/ours.i" | sort >"$T/ours.protos"
-python3 "$T/protos.py" "$T/sys.i" | sort >"$T/sys.protos"
-if [ "$(cut -d'|' -f1 "$T/sys.protos" | sort)" != "$(header_functions "$SYSTEM_HEADER")" ]; then
-    fail "the prototype parser does not find every function of $SYSTEM_HEADER"
+for f in $FAMILIES; do
+H=sd-$f.h
+pp() { printf '#include <systemd/%s>\n' "$H" | gcc -E -P -x c - "$@"; }
+pp "${CFLAGS_OURS[@]}" >"$T/ours.i" && pp -I"$T/sys" >"$T/sys.i" || fail "gcc -E of the $H headers failed"
+# Only what each file itself declares (sd-journal.h also pulls in sd-id128.h).
+header_functions "$SDLITE_ROOT/include/systemd/$H" >"$T/ours.own"
+header_functions "/usr/include/systemd/$H" >"$T/sys.own"
+own() { awk -F'|' 'NR == FNR { keep[$1] = 1; next } $1 in keep' "$1" -; }
+python3 "$T/protos.py" "$T/ours.i" | sort | own "$T/ours.own" >"$T/ours.protos"
+python3 "$T/protos.py" "$T/sys.i" | sort | own "$T/sys.own" >"$T/sys.protos"
+if [ "$(cut -d'|' -f1 "$T/sys.protos" | sort -u)" != "$(cat "$T/sys.own")" ]; then
+    fail "the prototype parser does not find every function of systemd's $H"
 fi
 common=0 differ=0
 : >"$T/redecl.h"
 while IFS='|' read -r name ret params attrs decl; do
     sysline=$(grep "^$name|" "$T/sys.protos")
     if [ -z "$sysline" ]; then
-        info "only ours (systemd > 252): $ret $name($params) $attrs"
+        info "$H: only ours (systemd > 252): $ret $name($params) $attrs"
         continue
     fi
     common=$((common + 1))
-    printf '%s\n' "$decl" >>"$T/redecl.h"
+    # static inline helpers are defined, not declared: they cannot be redeclared
+    grep -q 'static' <<<"$decl" || printf '%s\n' "$decl" >>"$T/redecl.h"
     IFS='|' read -r _ sret sparams sattrs _ <<<"$sysline"
     if [ "$ret|$params|$attrs" = "$sret|$sparams|$sattrs" ]; then
-        info "same: $ret $name($params) ${attrs}"
+        info "$H: same: $ret $name($params) ${attrs}"
     else
         differ=$((differ + 1))
-        fail "$name: ours '$ret $name($params) $attrs', systemd's '$sret $name($sparams) $sattrs'"
+        fail "$H: $name: ours '$ret $name($params) $attrs', systemd's '$sret $name($sparams) $sattrs'"
     fi
 done <"$T/ours.protos"
-missing=$(comm -13 <(cut -d'|' -f1 "$T/ours.protos" | sort) <(cut -d'|' -f1 "$T/sys.protos" | sort) | tr '\n' ' ')
-[ -n "$missing" ] && fail "declared by systemd's header, not by ours: $missing"
+# What systemd's header declares and sdlite exports (sd-journal.h: the sending side only) must
+# be declared by ours.
+missing=$(comm -12 <(cut -d'|' -f1 "$T/sys.protos" | sort -u) "$T/listed" |
+          comm -23 - <(cut -d'|' -f1 "$T/ours.protos" | sort -u) | tr '\n' ' ')
+[ -n "$missing" ] && fail "$H: declared by systemd's header and exported by sdlite, not declared by ours: $missing"
 [ "$common" -gt 0 ] && [ "$differ" -eq 0 ] &&
-    pass "$common prototypes identical to systemd 252's (types, parameter lists, format attributes)"
+    pass "$H: $common prototypes identical to systemd 252's (types, parameter lists, format and sentinel attributes)"
 # The compiler's opinion: our declarations after systemd's must not conflict.
-{ printf '#include <systemd/sd-daemon.h>\n#ifdef __cplusplus\nextern "C" {\n#endif\n'
+{ printf '#define SD_JOURNAL_SUPPRESS_LOCATION\n#include <systemd/%s>\n#ifdef __cplusplus\nextern "C" {\n#endif\n' "$H"
   cat "$T/redecl.h"; printf '#ifdef __cplusplus\n}\n#endif\n'; } >"$T/redecl.c"
 if gcc -std=gnu11 -Wall -Wextra -Werror -I"$T/sys" -fsyntax-only "$T/redecl.c" 2>"$T/err" &&
    g++ -x c++ -std=c++11 -Wall -Wextra -Werror -I"$T/sys" -fsyntax-only "$T/redecl.c" 2>>"$T/err"; then
-    pass "our $common declarations redeclared after systemd's header: no conflict in C or C++"
+    pass "$H: our $(wc -l <"$T/redecl.h") declarations redeclared after systemd's header: no conflict in C or C++"
 else
-    fail "our declarations conflict with systemd's: $(head -5 "$T/err")"
+    fail "$H: our declarations conflict with systemd's: $(head -5 "$T/err")"
 fi
+done
 
 # ------------------------------------------------------------------ c. code for systemd's header
 # Each row: compiler, flags. Both headers are tried; ours must pass every row systemd's passes.
@@ -158,44 +174,58 @@ rows=(
     "g++ -x c++ -std=c++20 ${W[*]}"
     "g++ -x c++ -std=c++20 ${W[*]} -Wshadow -Wundef -Wold-style-cast -Wuseless-cast -Wzero-as-null-pointer-constant"
 )
-src=$CT/uses-every-declaration.c
+# One program per family: c-tests/header/uses-every-declaration.c (sd-daemon) and
+# FAMILY-uses-every-declaration.c for the others.
+for src in "$CT"/uses-every-declaration.c "$CT"/*-uses-every-declaration.c; do
 for row in "${rows[@]}"; do
     read -ra cmd <<<"$row"
     # shellcheck disable=SC2086
     if "${cmd[@]}" "${CFLAGS_SYS[@]}" -fsyntax-only "$src" 2>"$T/err.sys"; then sys=ok; else sys=FAIL; fi
     if "${cmd[@]}" "${CFLAGS_OURS[@]}" -fsyntax-only "$src" 2>"$T/err.ours"; then ours=ok; else ours=FAIL; fi
     if [ $ours = ok ]; then
-        pass "uses-every-declaration.c: $row (systemd's header: $sys)"
+        pass "$(basename "$src"): $row (systemd's header: $sys)"
     elif [ $sys = FAIL ]; then
         info "both headers fail: $row (not held against ours): $(grep -m1 error "$T/err.ours")"
     else
-        fail "uses-every-declaration.c: $row passes with systemd's header, not with ours:"
+        fail "$(basename "$src"): $row passes with systemd's header, not with ours:"
         head -8 "$T/err.ours" | sed 's/^/      /'
     fi
 done
+done
 # The header alone, for the older standards (the test file itself is C99).
-printf '#include <systemd/sd-daemon.h>\nint sdlite_header_only;\n' >"$T/only.c"
+for f in $FAMILIES; do
+printf '#include <systemd/sd-%s.h>\nint sdlite_header_only;\n' "$f" >"$T/only.c"
 for std in c89 gnu89; do
     gcc -std=$std "${W[@]}" -I"$T/sys" -fsyntax-only "$T/only.c" 2>/dev/null && sys=ok || sys=FAIL
     if gcc -std=$std "${W[@]}" "${CFLAGS_OURS[@]}" -fsyntax-only "$T/only.c" 2>"$T/err.ours"; then
-        pass "header alone: gcc -std=$std ${W[*]} (systemd's header: $sys)"
+        pass "sd-$f.h alone: gcc -std=$std ${W[*]} (systemd's header: $sys)"
     elif [ $sys = FAIL ]; then
-        info "header alone, both fail: gcc -std=$std ${W[*]}"
+        info "sd-$f.h alone, both fail: gcc -std=$std ${W[*]}"
     else
-        fail "header alone: gcc -std=$std ${W[*]} passes with systemd's header, not with ours: $(grep -m1 error "$T/err.ours")"
+        fail "sd-$f.h alone: gcc -std=$std ${W[*]} passes with systemd's header, not with ours: $(grep -m1 error "$T/err.ours")"
     fi
 done
+done
 # Linked against our library (pkg-config's flags) and run: the declarations link and behave.
-if gcc -std=gnu11 "${W[@]}" "${CFLAGS_OURS[@]}" -o "$T/uses" "$src" "${LIBS_OURS[@]}" 2>"$T/err"; then
-    if out=$(env -u NOTIFY_SOCKET -u LISTEN_FDS -u LISTEN_PID -u LISTEN_FDNAMES -u WATCHDOG_USEC \
-             -u WATCHDOG_PID -u LD_LIBRARY_PATH "$T/uses" 2>&1); then
-        pass "linked with $(echo "${LIBS_OURS[@]}") and ran: $out"
+# (The journal program wants no journald listening: exit 77 means one is, and is not held
+# against the header.)
+for src in "$CT"/uses-every-declaration.c "$CT"/*-uses-every-declaration.c; do
+    name=$(basename "$src" .c)
+    if gcc -std=gnu11 "${W[@]}" "${CFLAGS_OURS[@]}" -o "$T/$name" "$src" "${LIBS_OURS[@]}" 2>"$T/err"; then
+        out=$(env -u NOTIFY_SOCKET -u LISTEN_FDS -u LISTEN_PID -u LISTEN_FDNAMES -u WATCHDOG_USEC \
+              -u WATCHDOG_PID -u LD_LIBRARY_PATH "$T/$name" 2>&1)
+        rc=$?
+        if [ $rc -eq 0 ]; then
+            pass "$name linked with $(echo "${LIBS_OURS[@]}") and ran: $out"
+        elif [ $rc -eq 77 ]; then
+            info "$name linked, not run: $out"
+        else
+            fail "$name on our library: $out"
+        fi
     else
-        fail "uses-every-declaration on our library: $out"
+        fail "linking $name.c against ours: $(head -5 "$T/err")"
     fi
-else
-    fail "linking uses-every-declaration.c against ours: $(head -5 "$T/err")"
-fi
+done
 
 # ------------------------------------------------------------------ d. both headers in one TU
 for order in "" -DSYSTEMD_FIRST; do
@@ -210,13 +240,13 @@ for order in "" -DSYSTEMD_FIRST; do
 done
 
 # ------------------------------------------------------------------ e. printf format checking
-for n in 1 2 3; do
+for n in 1 2 3 4 5 6 7; do
     call=$(sed -n "/#if CALL == $n\$/,/^#/p; /#elif CALL == $n\$/,/^#/p" "$CT/format-mismatch.c" | grep return | sed 's/^ *return //')
     for c in gcc "g++ -x c++"; do
         read -ra cmd <<<"$c"
         if "${cmd[@]}" -DCALL=$n -Wformat -Werror "${CFLAGS_OURS[@]}" -fsyntax-only "$CT/format-mismatch.c" 2>"$T/err"; then
             fail "$c accepted $call (no format attribute?)"
-        elif grep -q 'Werror=format' "$T/err"; then
+        elif grep -qE 'Werror=(format|missing-sentinel)' "$T/err"; then
             pass "$c -Wformat -Werror rejects $call"
         else
             fail "$c rejected $call, but not for its format: $(head -3 "$T/err")"
