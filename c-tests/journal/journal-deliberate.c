@@ -18,6 +18,10 @@
  *   stream_fd: identifier >= 4,194,293 bytes       SIGABRT                  fd, full header sent
  *   stream_fd: journald closes the connection      killed by SIGPIPE        -EPIPE, alive, no fd leak
  *     before the header is written
+ *   a forked child closed the library's socket     -EBADF / -ENOTSOCK /     0, entry sent from a socket
+ *     or reused its number (pipe, stream socket,     fails / sends through    of its own, the child's fd
+ *     its own datagram socket)                       the child's socket       untouched
+ *   sd_journal_send with a custom printf type      SIGABRT                  -EINVAL, nothing sent
  *   sd_journal_stream_fd_with_namespace            not exported             LIBSYSTEMD_256; systemd
  *                                                                           256's namespace rules
  */
@@ -476,8 +480,9 @@ static void s_sigpipe(void) {
         printf("sd_journal_stream_fd(\"sigpipe\", LOG_INFO, 0), journald closing the connection at the first "
                "syscall on the new socket after connect():");
         if (k == (ssize_t) sizeof out)
-                printf(" r=%s errno=%s fds%+d socket-fd-predicted=%d;", out[0] >= 0 ? "FD" : rs(out[0]), errname(out[1]), out[2], out[3]);
-        printf(" child %s; connections closed by journald: %d\n%s", jp_status(st), closed, *recs ? recs : "  -\n");
+                printf(" r=%s errno=%s fds%+d;", out[0] >= 0 ? "FD" : rs(out[0]), errname(out[1]), out[2]);
+        printf(" child %s; syscalls intercepted: %s; connections closed by journald: %d\n%s", jp_status(st),
+               notifs > 0 ? "some" : "none", closed, *recs ? recs : "  -\n");
         if (notifs == 0 || closed == 0)
                 printf("  (the probe could not intercept the library's socket: %d notifications)\n", notifs);
         if (is252)
@@ -604,6 +609,155 @@ static void s_namespace(void) {
         jp_state("normal");
 }
 
+
+/* ------------------------------------------------------------------ after fork */
+
+/* In a forked child: the library's datagram socket (made by the parent) is closed, or its number
+ * now holds something else; then one sd_journal_print. */
+enum { REUSE_CLOSED, REUSE_PIPE, REUSE_STREAM, REUSE_DGRAM };
+static int reuse_mode, lib_fd = -1;
+static int reuse_case(void) {
+        int other = -1, keep = -1;
+        close(lib_fd);
+        if (reuse_mode == REUSE_PIPE) {
+                int p[2];
+                if (pipe(p) < 0)
+                        return -1000;
+                other = p[1];
+                keep = p[0];
+        } else if (reuse_mode == REUSE_STREAM) {
+                struct sockaddr_un so = { .sun_family = AF_UNIX, .sun_path = FJD_STDOUT };
+                other = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (other < 0 || connect(other, (struct sockaddr *) &so, sizeof so) < 0)
+                        return -1000;
+        } else if (reuse_mode == REUSE_DGRAM) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "\0jdiff-user-socket" };
+                other = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (other < 0 || bind(other, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 18) < 0)
+                        return -1000;
+        }
+        if (other >= 0 && other != lib_fd) {
+                if (dup2(other, lib_fd) < 0)
+                        return -1000;
+                close(other);
+        }
+        errno = EXDEV;
+        int r = sd_journal_print(LOG_INFO, "child after fork");
+        int e = errno;
+        /* the user's fd must still be there, untouched */
+        struct stat st;
+        int still = reuse_mode == REUSE_CLOSED || (fstat(lib_fd, &st) == 0 &&
+                    (reuse_mode == REUSE_PIPE ? S_ISFIFO(st.st_mode) : S_ISSOCK(st.st_mode)));
+        if (reuse_mode == REUSE_PIPE) {
+                int n = -1;
+                char b[8];
+                close(lib_fd);
+                int fl = fcntl(keep, F_GETFL);
+                fcntl(keep, F_SETFL, fl | O_NONBLOCK);
+                n = (int) read(keep, b, sizeof b);
+                if (n > 0)
+                        still = 0; /* the library wrote into the user's pipe */
+        }
+        if (reuse_mode == REUSE_STREAM)
+                close(lib_fd); /* so that the fake sees this connection end */
+        errno = e;
+        return still ? r : -2000;
+}
+
+static void s_fork(void) {
+        section("after fork: a child that closed the library's socket or reused its number");
+        lib_fd = jp_lib_dgram_fd();
+        printf("the parent's library socket: %s\n", lib_fd >= 0 ? "found" : "not found");
+        if (lib_fd < 0) {
+                verdict(0, "the library's datagram socket must exist before these cases");
+                return;
+        }
+        static const struct { int mode; const char *label; } c[] = {
+                { REUSE_CLOSED, "child closed the library's socket, then sd_journal_print" },
+                { REUSE_PIPE, "child put a pipe at the socket's number, then sd_journal_print" },
+                { REUSE_STREAM, "child put a stream socket connected to journald's stdout at the number, then sd_journal_print" },
+                { REUSE_DGRAM, "child put its own datagram socket (bound to @jdiff-user-socket) at the number, then sd_journal_print" },
+        };
+        for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+                reuse_mode = c[i].mode;
+                struct obs o = run_case(c[i].label, reuse_case);
+                /* the child's own stream connection must have stayed empty; then it is set aside */
+                int untouched = 1;
+                if (c[i].mode == REUSE_STREAM) {
+                        static const char empty[] = "  stream peercred=OTHER,0,0 len=0 end=eof data=\"\"\n";
+                        char *at = strstr(o.recs, empty);
+                        if (at)
+                                memmove(at, at + strlen(empty), strlen(at + strlen(empty)) + 1);
+                        else
+                                untouched = 0;
+                }
+                char *got = only_payload(o.recs, "dgram");
+                struct sbuf want = { 0 };
+                sb_add(&want, "MESSAGE=child after fork\nPRIORITY=6\n", strlen("MESSAGE=child after fork\nPRIORITY=6\n"));
+                ident(&want);
+                char *w = enc(&want);
+                int from_none = strstr(o.recs, " from=none ") != NULL;
+                if (is252) {
+                        static const int e252[] = { -EBADF, -ENOTSOCK, 0, 0 };
+                        if (c[i].mode == REUSE_DGRAM)
+                                verdict(exited_ok(&o) && o.r == 0 && got && strcmp(got, w) == 0 &&
+                                                strstr(o.recs, " from=@\"jdiff-user-socket\" "),
+                                        "252: sends through the child's own socket (the datagram comes from @jdiff-user-socket)");
+                        else if (c[i].mode == REUSE_STREAM)
+                                verdict(exited_ok(&o) && o.r < 0 && o.r != -2000 && !*o.recs && untouched,
+                                        "252: fails (sendmsg on the child's stream socket), no datagram");
+                        else
+                                verdict(exited_ok(&o) && o.r == e252[c[i].mode] && !*o.recs,
+                                        "252: returns %s, nothing sent", rs(e252[c[i].mode]));
+                } else
+                        verdict(exited_ok(&o) && o.r == 0 && o.e == EXDEV && got && strcmp(got, w) == 0 && from_none && untouched,
+                                "sdlite: 0, errno unchanged, the entry arrives from a socket of its own; the child's fd is untouched");
+                free(got);
+                free(w);
+                free(want.p);
+                free(o.recs);
+        }
+}
+
+/* ------------------------------------------------------------------ custom printf types */
+
+#include <printf.h>
+static int pa_custom;
+static int w_arginfo(const struct printf_info *info, size_t n, int *argtypes, int *size) {
+        (void) info;
+        if (n > 0) {
+                argtypes[0] = pa_custom;
+                size[0] = sizeof(int);
+        }
+        return 1;
+}
+static void w_va(void *mem, va_list *ap) {
+        int v = va_arg(*ap, int);
+        memcpy(mem, &v, sizeof v);
+}
+static int w_out(FILE *f, const struct printf_info *info, const void *const *args) {
+        (void) info;
+        return fprintf(f, "<%d>", **(const int *const *) args);
+}
+static int custom_case(void) {
+        pa_custom = register_printf_type(w_va);
+        if (pa_custom < 0 || register_printf_specifier('W', w_out, w_arginfo) < 0)
+                return -1000;
+        errno = EXDEV;
+        return sd_journal_send("A=%W", 7, "B=%d", 8, NULL);
+}
+
+static void s_printf_types(void) {
+        section("sd_journal_send with a printf type registered by the program (register_printf_type)");
+        struct obs o = run_case("sd_journal_send(\"A=%W\", 7, \"B=%d\", 8, NULL) with %W a custom type", custom_case);
+        if (is252)
+                verdict(killed_by(&o, SIGABRT), "252: the child is killed by SIGABRT (an unknown argument type)");
+        else
+                verdict(exited_ok(&o) && o.r == -EINVAL && o.e == EXDEV && !*o.recs,
+                        "sdlite: -EINVAL, errno unchanged, nothing sent");
+        free(o.recs);
+}
+
 int main(void) {
         setvbuf(stdout, NULL, _IOFBF, 1 << 16);
         const char *e = getenv("JP_EXPECT");
@@ -614,10 +768,20 @@ int main(void) {
         is252 = !strcmp(e, "252");
         jp_start();
         printf("expectations: %s\n", e);
+        /* the library's datagram socket is made once, here, so that a child's fd delta shows only
+         * what a call leaves behind */
+        jp_state("nodir");
+        errno = EXDEV;
+        int r = sd_journal_print(LOG_INFO, "prime");
+        printf("priming sd_journal_print with journald absent = %s errno=%s\n", rs(r), errname(errno));
+        jp_state("normal");
+        jp_lib_sockets("after priming");
         s_null_location();
         s_iovec_limit();
         s_stream_identifier();
         s_sigpipe();
+        s_fork();
+        s_printf_types();
         s_namespace();
         jp_stop();
         printf("# %d ok, %d not ok\n", n_ok, n_bad);
