@@ -17,6 +17,7 @@
  *   STATE name      rebuild /run/systemd/journal* (see set_state()) -> "OK"
  *   NS hexname      also link both sockets into /run/systemd/journal.<name>/ -> "OK"
  *   PAUSE, RESUME   stop / start reading datagrams -> "OK"
+ *   DIGEST 1|0      record payloads as length + FNV-1a only (for sweeps), or in full -> "OK"
  *   STREAMCLOSE n   the next (non-marker) stream connection: read n bytes, then close it -> "OK"
  *   CLOSEALL        accept pending stream connections, read what they sent, close them all
  *                   -> "OK n" (n closed)
@@ -62,6 +63,7 @@
 static int ctl = -1, dg = -1, ls = -1;
 static pid_t probe_pid;
 static int paused;
+static int digest; /* DIGEST 1: payloads as length + FNV-1a only */
 
 struct conn {
         int fd;
@@ -313,8 +315,11 @@ static void describe_fd(struct sbuf *o, int fd) {
                                 break;
                         got += (size_t) r;
                 }
-                sb_printf(o, " read=%zu fnv=%016llx data=", got, (unsigned long long) jfnv(buf, got));
-                sb_quoted(o, buf, got);
+                sb_printf(o, " read=%zu fnv=%016llx", got, (unsigned long long) jfnv(buf, got));
+                if (!digest) {
+                        sb_add(o, " data=", 6);
+                        sb_quoted(o, buf, got);
+                }
                 free(buf);
         }
         sb_add(o, "\n", 1);
@@ -419,9 +424,13 @@ static void read_dgram(void) {
         }
         if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
                 sb_printf(&r, " msg_flags=0x%x", (unsigned) mh.msg_flags);
-        sb_printf(&r, " fds=%d data=", nfds);
-        sb_quoted(&r, buf, (size_t) n);
-        sb_add(&r, "\n", 1);
+        if (digest)
+                sb_printf(&r, " fds=%d fnv=%016llx\n", nfds, (unsigned long long) jfnv(buf, (size_t) n));
+        else {
+                sb_printf(&r, " fds=%d data=", nfds);
+                sb_quoted(&r, buf, (size_t) n);
+                sb_add(&r, "\n", 1);
+        }
         for (int i = 0; i < nfds; i++) {
                 describe_fd(&r, fds[i]);
                 close(fds[i]);
@@ -511,9 +520,13 @@ static void format_conn(struct sbuf *o, struct conn *c) {
                 sb_printf(o, "-%s", strerrorname_np(c->err));
         else
                 sb_add(o, "eof", 3);
-        sb_add(o, " data=", 6);
-        sb_quoted(o, c->data.p ? c->data.p : "", c->data.n);
-        sb_add(o, "\n", 1);
+        if (digest)
+                sb_printf(o, " fnv=%016llx\n", (unsigned long long) jfnv(c->data.p ? c->data.p : "", c->data.n));
+        else {
+                sb_add(o, " data=", 6);
+                sb_quoted(o, c->data.p ? c->data.p : "", c->data.n);
+                sb_add(o, "\n", 1);
+        }
 }
 
 /* ------------------------------------------------------------------ control */
@@ -599,6 +612,9 @@ static void handle_cmd(char *line) {
                 xlink(FJD_SOCKET, p);
                 snprintf(p, sizeof p, "/run/systemd/journal.%s/stdout", name);
                 xlink(FJD_STDOUT, p);
+                reply("OK", 2);
+        } else if (sscanf(line, "DIGEST %511s", arg) == 1) {
+                digest = atoi(arg);
                 reply("OK", 2);
         } else if (!strcmp(line, "PAUSE")) {
                 paused = 1;

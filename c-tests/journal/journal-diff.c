@@ -15,6 +15,7 @@
  *   --ident            one print and one sendv of 512 fields, under whatever argv[0] it was given
  *   --threads          8 threads logging at once from a fresh process: one library socket
  *   --stdio-closed     fd 0 closed in a fresh process: which fd numbers the library gets
+ *   --fresh            the library's socket as a fresh process makes it (run as root and as 65534)
  */
 #define TESTLIB_PROG "journal-diff"
 #include "jprobe.h"
@@ -173,6 +174,9 @@ static void s_print(void) {
         J(sd_journal_print(LOG_INFO, "h\xc3\xa9llo %s", "w\xc3\xb6rld"));
         J(sd_journal_print(LOG_INFO, "%s", (char *) NULL));
         J(sd_journal_print(LOG_INFO, "100%%"));
+        J(sd_journal_print(LOG_INFO, "100%"));
+        J(sd_journal_print(LOG_INFO, "a %5"));
+        J(sd_journal_print(LOG_INFO, "%1$*2$d|%2$d", 7, 4));
         J(sd_journal_print(LOG_INFO, "a%cb", 0));
         J(sd_journal_print(LOG_INFO, "%c", 0));
         J(sd_journal_print(LOG_INFO, "%c a", 0));
@@ -337,6 +341,25 @@ static void s_send(void) {
         J(sd_journal_send("MESSAGE=%s", xs(1048600, 's'), NULL));
         J(sd_journal_send("MESSAGE=%s", xs(8u << 20, 'S'), NULL));
         arena_free();
+        section("sd_journal_send: how each format's arguments are skipped");
+        {
+                int n1 = -1;
+                short n2 = -1;
+                J(sd_journal_send("A=%", "B=%d", 1, NULL));
+                J(sd_journal_send("A=%5", "B=%d", 1, NULL));
+                J(sd_journal_send("A=%1$*2$d|", 7, 4, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%2$d %1$.*3$f", 3.5, 9, 2, "B=%s", "b", NULL));
+                J(sd_journal_send("A=%'d %Id", 1234567, 89, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%ls|%lc|%S|%C", L"w\u00e9", (wint_t) L'x', L"S", (wint_t) L'C', "B=%d", 1, NULL));
+                J(sd_journal_send("A=%a %e %g %G %E", 1.0, 2.0, 3.0, 4.0, 5.0, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%p", (void *) NULL, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%n", &n1, "B=%d", 1, NULL));
+                J(sd_journal_send("A=x%hn", &n2, "B=%d|%d", n1, n2, NULL));
+                J(sd_journal_send("A=%qd %Lf %hhu %llx %td %zx %jd", 1LL, (long double) 2.5, 257, 255ULL, (ptrdiff_t) -3,
+                                  (size_t) 17, (intmax_t) -1, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%c%s%c", 'a', "mid", 'z', "B=%m", "C=%d", 3, NULL));
+                J(sd_journal_send("A=%-5s|%05d|%+.3e|%#o", "ab", 42, 12345.678, 8, "B=%d", 1, NULL));
+        }
         J(sd_journal_send("A=%lc", (wint_t) 0xD800, NULL));
         J(sd_journal_send("A=1", "B=%lc", (wint_t) 0xD800, NULL));
         J(sd_journal_send("A=%99999999999d", 1, NULL));
@@ -723,6 +746,88 @@ static void s_memfd(void) {
 #endif
 }
 
+
+/* ------------------------------------------------------------------ sweeps (payload digests) */
+
+/* field i of case n: "F<i>=" and a value whose length and content vary with i and n; every
+ * tenth value has a newline (binary form). */
+static size_t sweep_field(char *out, int n, int i) {
+        size_t vl = (size_t) ((i * 7919u + n * 104729u) % 700u);
+        int k = sprintf(out, "F%d=", i);
+        for (size_t j = 0; j < vl; j++)
+                out[k + j] = (char) ('a' + (j + (size_t) i) % 26);
+        if (i % 10 == 0 && vl > 0)
+                out[k + vl / 2] = '\n';
+        return (size_t) k + vl;
+}
+
+static void s_sweeps(void) {
+        section("sweeps: field counts 1..510 with varied sizes (payloads as length + FNV-1a)");
+        jp_cmd("DIGEST 1");
+        char *buf = keep(malloc(510u * 720u));
+        struct iovec *v = keep(calloc(510, sizeof *v));
+        for (int n = 1; n <= 510; n++) {
+                char *p = buf;
+                int pieces = 3; /* the implicit identifier */
+                for (int i = 0; i < n; i++) {
+                        size_t l = sweep_field(p, n, i);
+                        v[i].iov_base = p;
+                        v[i].iov_len = l;
+                        pieces += memchr(p, '\n', l) ? 5 : 2;
+                        p += l;
+                }
+                if (pieces > 1024)
+                        continue; /* 252's accidental limit: journal-deliberate's business */
+                char l[64];
+                snprintf(l, sizeof l, "sweep sendv n=%d", n);
+                JL(l, sd_journal_sendv(v, n));
+        }
+        arena_free();
+
+        section("sweeps: sd_journal_print message lengths (payloads as length + FNV-1a)");
+        char *m = keep(malloc(1048700));
+        for (size_t i = 0; i < 1048700; i++)
+                m[i] = (char) ('A' + i % 23);
+        static const size_t ranges[][3] = { { 0, 70, 1 }, { 2000, 2100, 1 }, { 4000, 4200, 7 }, { 8150, 8250, 11 },
+                                            { 65500, 65600, 13 }, { 1048500, 1048570, 1 } };
+        for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++)
+                for (size_t len = ranges[r][0]; len <= ranges[r][1]; len += ranges[r][2]) {
+                        char l[64];
+                        snprintf(l, sizeof l, "sweep print len=%zu", len);
+                        JL(l, sd_journal_print(LOG_NOTICE, "%.*s", (int) len, m));
+                }
+
+        section("sweeps: sd_journal_stream_fd identifier lengths (streams as length + FNV-1a)");
+        static const size_t ids[][3] = { { 0, 300, 13 }, { 4080, 4110, 3 }, { 65520, 65550, 5 }, { 1048570, 1048580, 5 } };
+        for (size_t r = 0; r < sizeof ids / sizeof *ids; r++)
+                for (size_t len = ids[r][0]; len <= ids[r][1]; len += ids[r][2]) {
+                        char l[64];
+                        char c = m[len];
+                        m[len] = 0;
+                        snprintf(l, sizeof l, "sweep stream_fd identifier len=%zu", len);
+                        errno = jp_errno;
+                        int fd = sd_journal_stream_fd(m, LOG_NOTICE, 1);
+                        int e = errno;
+                        m[len] = c;
+                        jp_sfd(l, fd, e, "x\n");
+                }
+        arena_free();
+
+        section("many pieces through the memfd (payloads as length + FNV-1a)");
+        {
+                char *f = keep(malloc(60004));
+                memset(f, 'm', 60003);
+                memcpy(f, "M=", 2);
+                f[60003] = 0;
+                J(sd_journal_sendv(many(100, f), 100));
+                f[30000] = '\n';
+                J(sd_journal_sendv(many(150, f), 150));
+                J(sd_journal_sendv(many(204, f), 204));
+        }
+        arena_free();
+        jp_cmd("DIGEST 0");
+}
+
 /* ------------------------------------------------------------------ identifiers */
 
 static void s_ident(const char *self) {
@@ -849,6 +954,31 @@ static int mode_threads(void) {
         return 0;
 }
 
+static int mode_fresh(void) {
+        for (int fd = 0; fd < 3; fd++)
+                jp_own_fd(fd);
+        printf("fresh process, uid %u:\n", (unsigned) getuid());
+        jp_lib_sockets("before any call");
+        errno = EXDEV;
+        int r = sd_journal_print(LOG_INFO, "fresh");
+        printf("sd_journal_print = %s errno=%s\n", rs(r), errname(errno));
+        jp_lib_sockets("after it");
+        size_t n = 5u << 20;
+        char *b = malloc(n);
+        memset(b, 'r', n);
+        memcpy(b, "R=", 2);
+        errno = EXDEV;
+        r = sd_journal_sendv((struct iovec[]) { IOVN(b, n) }, 1);
+        printf("sd_journal_sendv(5 MiB) = %s errno=%s\n", rs(r), errname(errno));
+        n = 300000;
+        errno = EXDEV;
+        r = sd_journal_sendv((struct iovec[]) { IOVN(b, n) }, 1);
+        printf("sd_journal_sendv(300000 bytes) = %s errno=%s\n", rs(r), errname(errno));
+        jp_lib_sockets("at the end");
+        free(b);
+        return 0;
+}
+
 static int mode_stdio_closed(void) {
         jp_own_fd(1);
         jp_own_fd(2);
@@ -882,6 +1012,30 @@ static void s_process(const char *self) {
         p = fork_flushed();
         if (p == 0) {
                 execl(self, self, "--stdio-closed", (char *) NULL);
+                _exit(127);
+        }
+        st = jp_wait(p);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                printf("  child: %s\n", jp_status(st));
+        jp_collect();
+
+        p = fork_flushed();
+        if (p == 0) {
+                execl(self, self, "--fresh", (char *) NULL);
+                _exit(127);
+        }
+        st = jp_wait(p);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                printf("  child: %s\n", jp_status(st));
+        jp_collect();
+
+        p = fork_flushed();
+        if (p == 0) {
+                if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0) {
+                        printf("SETUP-FAILED: cannot become uid 65534\n");
+                        _exit(0);
+                }
+                execl(self, self, "--fresh", (char *) NULL);
                 _exit(127);
         }
         st = jp_wait(p);
@@ -965,6 +1119,8 @@ int main(int argc, char **argv) {
                 return mode_threads();
         if (argc == 2 && !strcmp(argv[1], "--stdio-closed"))
                 return mode_stdio_closed();
+        if (argc == 2 && !strcmp(argv[1], "--fresh"))
+                return mode_fresh();
         char self[PATH_MAX];
         ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
         if (k <= 0)
@@ -981,6 +1137,7 @@ int main(int argc, char **argv) {
         s_perror();
         s_stream();
         s_memfd();
+        s_sweeps();
         s_ident(self);
         s_process(self);
         jp_lib_sockets("at the end");
