@@ -16,6 +16,7 @@
  *   --threads          8 threads logging at once from a fresh process: one library socket
  *   --stdio-closed     fd 0 closed in a fresh process: which fd numbers the library gets
  *   --fresh            the library's socket as a fresh process makes it (run as root and as 65534)
+ *   --emfile           no fd left (RLIMIT_NOFILE 32): socket, memfd and stream_fd failing
  */
 #define TESTLIB_PROG "journal-diff"
 #include "jprobe.h"
@@ -27,6 +28,7 @@
 #include <sys/syscall.h>
 #include <wchar.h>
 #include <grp.h>
+#include <sys/resource.h>
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -979,6 +981,45 @@ static int mode_fresh(void) {
         return 0;
 }
 
+/* fds exhausted (RLIMIT_NOFILE 32) in a fresh process */
+static int mode_emfile(void) {
+        struct rlimit rl = { 32, 32 };
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                printf("SETUP-FAILED: setrlimit\n");
+                return 0;
+        }
+        int last = -1;
+        for (;;) {
+                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        break;
+                last = fd;
+        }
+        int r;
+        errno = EXDEV;
+        r = sd_journal_print(LOG_INFO, "no fd left");
+        printf("no fd left, no library socket yet: sd_journal_print = %s errno=%s\n", rs(r), errname(errno));
+        errno = EXDEV;
+        r = sd_journal_stream_fd("nofd", LOG_INFO, 0);
+        printf("no fd left: sd_journal_stream_fd = %s errno=%s\n", r >= 0 ? "FD" : rs(r), errname(errno));
+        close(last);
+        errno = EXDEV;
+        r = sd_journal_print(LOG_INFO, "one fd free");
+        printf("one fd free: sd_journal_print = %s errno=%s\n", rs(r), errname(errno));
+        size_t n = 8u << 20;
+        char *b = malloc(n);
+        memset(b, 'e', n);
+        memcpy(b, "E=", 2);
+        errno = EXDEV;
+        r = sd_journal_sendv((struct iovec[]) { IOVN(b, n) }, 1);
+        printf("socket made, no fd left: sd_journal_sendv(8 MiB) = %s errno=%s\n", rs(r), errname(errno));
+        errno = EXDEV;
+        r = sd_journal_stream_fd("nofd", LOG_INFO, 0);
+        printf("socket made, no fd left: sd_journal_stream_fd = %s errno=%s\n", r >= 0 ? "FD" : rs(r), errname(errno));
+        free(b);
+        return 0;
+}
+
 static int mode_stdio_closed(void) {
         jp_own_fd(1);
         jp_own_fd(2);
@@ -1012,6 +1053,16 @@ static void s_process(const char *self) {
         p = fork_flushed();
         if (p == 0) {
                 execl(self, self, "--stdio-closed", (char *) NULL);
+                _exit(127);
+        }
+        st = jp_wait(p);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                printf("  child: %s\n", jp_status(st));
+        jp_collect();
+
+        p = fork_flushed();
+        if (p == 0) {
+                execl(self, self, "--emfile", (char *) NULL);
                 _exit(127);
         }
         st = jp_wait(p);
@@ -1121,6 +1172,8 @@ int main(int argc, char **argv) {
                 return mode_stdio_closed();
         if (argc == 2 && !strcmp(argv[1], "--fresh"))
                 return mode_fresh();
+        if (argc == 2 && !strcmp(argv[1], "--emfile"))
+                return mode_emfile();
         char self[PATH_MAX];
         ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
         if (k <= 0)
