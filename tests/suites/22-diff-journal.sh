@@ -38,7 +38,7 @@ echo "== 22-diff-journal: the journal's send side on libsystemd 252 vs sdlite, s
 JDIFF_REF_RUNS=${JDIFF_REF_RUNS:-2}
 CANDIDATE=${JDIFF_CANDIDATE:-$SDLITE_BUILD}
 SRC=$SDLITE_ROOT/c-tests/journal
-CFLAGS_T="-O1 -g -Wall -Wextra -Wno-format -Wno-format-security -Wno-format-zero-length -Wno-unused-function"
+CFLAGS_T=(-O1 -g -Wall -Wextra -Wno-format -Wno-format-security -Wno-format-zero-length -Wno-unused-function)
 
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root (a private mount namespace with tmpfs on /run/systemd and /dev/shm)"
 need gcc readelf timeout cmp diff unshare mount
@@ -77,6 +77,7 @@ under_candidate() { case "$(readlink -f "${1:-/nonexistent}")" in "$CAND_REAL"/*
 # applied to the probe alone (not to unshare, sh, mount).
 run() {
     local prog=$1 out=$2 err=$3 llp=${4:-} expect=${5:-}
+    # shellcheck disable=SC2016 # the script is for the inner sh
     (cd "$T" && env -u LD_PRELOAD -u LD_LIBRARY_PATH TMPDIR="$T" FAKE_JOURNALD="$T/fake-journald" JP_EXPECT="$expect" \
         timeout 900 unshare -m --propagation private sh -c '
             set -e
@@ -98,7 +99,7 @@ build() { # NAME SOURCE EXTRA-FLAGS...
     local name=$1 src=$2
     shift 2
     if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH \
-        gcc $CFLAGS_T "$@" -o "$T/$name" "$SRC/$src" -L"$SYSDIR" -lsystemd -lpthread -ldl >"$T/$name.build.log" 2>&1; then
+        gcc "${CFLAGS_T[@]}" "$@" -o "$T/$name" "$SRC/$src" -L"$SYSDIR" -lsystemd -lpthread -ldl >"$T/$name.build.log" 2>&1; then
         cat "$T/$name.build.log"
         echo "FAIL: cannot build $name against the system libsystemd"
         exit 1
@@ -115,7 +116,7 @@ build journal-diff-macros journal-diff-macros.c
 build journal-diff-macros-suppress journal-diff-macros.c -DSD_JOURNAL_SUPPRESS_LOCATION
 build journal-deliberate journal-deliberate.c -DSD_JOURNAL_SUPPRESS_LOCATION
 
-total_lines=0
+total_lines=0 same_lines=0
 for p in journal-diff journal-diff-macros journal-diff-macros-suppress; do
     # -------------------------------------------------------------- b. reference runs
     ok=1
@@ -174,8 +175,9 @@ for p in journal-diff journal-diff-macros journal-diff-macros-suppress; do
         fail "$p exits $rc on $CANDIDATE (0 on the system library); the diff shows where it stopped"
     fi
     n=$(wc -l <"$T/$p.ref1.out")
+    total_lines=$((total_lines + n))
     if cmp -s "$T/$p.ref1.out" "$T/$p.cand.out"; then
-        total_lines=$((total_lines + n))
+        same_lines=$((same_lines + n))
         pass "$p on $used: output identical ($n lines)"
     else
         echo "--- $p: first differences (- libsystemd 252, + $CANDIDATE):"
@@ -220,5 +222,5 @@ for side in ref cand; do
     fi
 done
 
-info "compared byte for byte: $total_lines lines"
+info "compared byte for byte: $total_lines lines of libsystemd 252's output, $same_lines of them in outputs identical on $CANDIDATE"
 finish
