@@ -35,11 +35,16 @@ TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd
 
 all: $(B)/$(REALNAME) $(B)/libsystemd.a $(B)/pkgconfig/libsystemd.pc
 
-# cargo decides what is stale; the archive is its output.
-rust:
+# cargo decides what is stale; the archive is its output. The archive's own rule runs cargo
+# (FORCE) so that make looks at its time again afterwards: with cargo in a phony prerequisite
+# instead, make kept the old time and did not relink the shared object after a source change.
+rust: $(RUST_A)
+
+$(RUST_A): FORCE
 	$(CARGO) build --release --locked
 
-$(RUST_A): rust
+.PHONY: FORCE
+FORCE:
 
 # The shared object is linked here rather than by cargo: a cdylib cannot put rustc's exports
 # into libsystemd's version nodes. -u pulls each exported symbol (and only what it needs) out
@@ -54,6 +59,23 @@ $(B)/$(REALNAME): $(RUST_A) libsystemd.sym | $(B)
 	strip -o $@ $(B)/libsystemd-unstripped.so
 	ln -sf $(REALNAME) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libsystemd.so
+
+# The same library from cargo's debug profile (debug assertions and overflow checks on, which
+# abort): tests/suites/74-debug-build.sh runs the bad-inputs program on it, so that an input
+# the release build happens to survive cannot hide undefined behaviour.
+DEBUG_A      := $(CURDIR)/target/debug-checks/libsdlite.a
+
+.PHONY: debug-lib
+debug-lib: $(B)/debug/$(REALNAME)
+
+$(DEBUG_A): FORCE
+	$(CARGO) build --locked --profile debug-checks
+
+$(B)/debug/$(REALNAME): $(DEBUG_A) libsystemd.sym | $(B)
+	mkdir -p $(B)/debug
+	$(CC) -shared -o $@ -Wl,-soname,$(SONAME) -Wl,--version-script=libsystemd.sym \
+	    $(addprefix -Wl$(comma)-u$(comma),$(EXPORTS)) -Wl,--gc-sections -nodefaultlibs $(DEBUG_A) -lc
+	ln -sf $(REALNAME) $(B)/debug/$(SONAME)
 
 # For static linking: one relocatable object holding what the exports need, every other
 # symbol made local so it cannot clash with the program's own. The LLVM bitcode sections

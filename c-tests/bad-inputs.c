@@ -1,7 +1,8 @@
 /* bad-inputs.c -- bad inputs that the other differential programs do not try (see
  * tests/BAD-INPUTS.md for the whole table): non-UTF-8 bytes in NOTIFY_SOCKET (abstract),
  * WATCHDOG_*, LISTEN_* and paths; 100,000-byte environment values; fds INT_MAX/INT_MIN for every
- * fd argument; sd_is_socket_unix with length SIZE_MAX; binary state payloads of every byte value.
+ * fd argument; sd_is_socket_unix with lengths SIZE_MAX, SIZE_MAX-1 and SIZE_MAX-2 (which wrap
+ * systemd's length + 1 arithmetic); binary state payloads of every byte value.
  *
  * Built against Debian's <systemd/sd-daemon.h> and -lsystemd and run by
  * tests/suites/71-sanitizers.sh on libsystemd 252 and on sdlite (plain, ASan+UBSan, valgrind):
@@ -290,11 +291,15 @@ static void is_cases(void) {
         printf("path socket, path \"/x\", length SIZE_MAX -> %s\n", rs(sd_is_socket_unix(uf, 0, -1, "/x", SIZE_MAX)));
         printf("path socket, own path, length SIZE_MAX -> %s\n", rs(sd_is_socket_unix(uf, 0, -1, us, SIZE_MAX)));
         printf("path socket, own path, length SIZE_MAX-1 -> %s\n", rs(sd_is_socket_unix(uf, 0, -1, us, SIZE_MAX - 1)));
+        printf("path socket, own path, length SIZE_MAX-2 -> %s\n", rs(sd_is_socket_unix(uf, 0, -1, us, SIZE_MAX - 2)));
+        printf("path socket, \"/x\", length SIZE_MAX-2 -> %s\n", rs(sd_is_socket_unix(uf, 0, -1, "/x", SIZE_MAX - 2)));
         char abs[40];
         int al = snprintf(abs, sizeof abs, "%csdlite-bad-abs-%d", 0, (int) getpid());
         int af = bind_unix(SOCK_DGRAM, abs, (size_t) al);
         printf("abstract socket, \"\\0x\", length SIZE_MAX -> %s\n", rs(sd_is_socket_unix(af, 0, -1, "\0x", SIZE_MAX)));
         printf("abstract socket, own name, length SIZE_MAX -> %s\n", rs(sd_is_socket_unix(af, 0, -1, abs, SIZE_MAX)));
+        printf("abstract socket, own name, length SIZE_MAX-1 -> %s\n", rs(sd_is_socket_unix(af, 0, -1, abs, SIZE_MAX - 1)));
+        printf("abstract socket, own name, length SIZE_MAX-2 -> %s\n", rs(sd_is_socket_unix(af, 0, -1, abs, SIZE_MAX - 2)));
         printf("path socket, own path, length 108 (bytes past it zero) -> ");
         char padded[300] = { 0 };
         memcpy(padded, us, strlen(us));

@@ -27,3 +27,11 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     // SAFETY: abort() has no preconditions.
     unsafe { libc::abort() }
 }
+
+/// Only in the debug-checks build (`make debug-lib`): the standard library's precondition checks
+/// that debug assertions turn on come from its precompiled, unwinding objects, whose unwind
+/// tables name this personality routine. Nothing ever unwinds here (panics abort), so it is
+/// never called; the release build has no such reference and does not get this function.
+#[cfg(all(debug_assertions, not(any(test, feature = "std"))))]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}

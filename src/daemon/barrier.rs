@@ -9,24 +9,27 @@ use libc::pid_t;
 /// sd_notify_barrier() as in 252, which leaves `$NOTIFY_SOCKET` alone when it cannot make the pipe.
 pub fn notify_barrier(unset: bool, timeout_usec: u64) -> Result<libc::c_int> {
     let pipe = sys::pipe2_cloexec()?;
-    notify::unset_if(unset, wait_for_manager(pipe, 0, timeout_usec))
+    wait_for_manager(pipe, 0, unset, timeout_usec)
 }
 
-/// sd_pid_notify_barrier() (systemd 254+), which unsets on every path.
+/// sd_pid_notify_barrier() (systemd 254), which also unsets when it cannot make the pipe.
 pub fn pid_notify_barrier(pid: pid_t, unset: bool, timeout_usec: u64) -> Result<libc::c_int> {
-    let r = sys::pipe2_cloexec().and_then(|pipe| wait_for_manager(pipe, pid, timeout_usec));
-    notify::unset_if(unset, r)
+    match sys::pipe2_cloexec() {
+        Ok(pipe) => wait_for_manager(pipe, pid, unset, timeout_usec),
+        Err(e) => notify::unset_if(unset, Err(e)),
+    }
 }
 
 /// Ok(0) when `$NOTIFY_SOCKET` is unset, Ok(1) when the manager caught up, ETIMEDOUT otherwise.
-/// `timeout_usec == u64::MAX` waits forever.
-fn wait_for_manager(pipe: (sys::Fd, sys::Fd), pid: pid_t, timeout_usec: u64) -> Result<libc::c_int> {
+/// `timeout_usec == u64::MAX` waits forever. `$NOTIFY_SOCKET` is removed (when asked) as soon
+/// as the barrier message is sent, before the wait, as libsystemd's sd_pid_notify_with_fds()
+/// call does it: a thread or signal handler looking during the wait sees it gone.
+fn wait_for_manager(pipe: (sys::Fd, sys::Fd), pid: pid_t, unset: bool, timeout_usec: u64) -> Result<libc::c_int> {
     let (read_end, write_end) = pipe;
-    let sent = notify::send_to_manager(&Message {
-        pid,
-        state: b"BARRIER=1",
-        fds: FdArray::Fds(&[write_end.raw()]),
-    })?;
+    let sent = notify::unset_if(
+        unset,
+        notify::send_to_manager(&Message { pid, state: b"BARRIER=1", fds: FdArray::Fds(&[write_end.raw()]) }),
+    )?;
     if sent == 0 {
         return Ok(0);
     }

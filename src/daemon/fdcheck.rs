@@ -211,10 +211,13 @@ pub fn is_socket_unix<'a>(
         // A path: the first `length` bytes and the byte after them (so a shorter `length` than
         // the path's is a "prefix plus one more byte" match, as in libsystemd).
         let compared = length.wrapping_add(1);
-        return Ok(name.len >= SA_FAMILY_LEN.wrapping_add(compared) && sun_path(compared) == Some(prefix(compared)));
+        // The caller's bytes are read only once the socket's own name is known to be that long
+        // (at most 108 bytes): a wrapped length never becomes a slice of the caller's memory.
+        return Ok(name.len >= SA_FAMILY_LEN.wrapping_add(compared)
+            && sun_path(compared).is_some_and(|ours| prefix(compared) == ours));
     }
     // Abstract: `length` counts the leading NUL and must cover the whole name.
-    Ok(name.len == SA_FAMILY_LEN.wrapping_add(length) && sun_path(length) == Some(prefix(length)))
+    Ok(name.len == SA_FAMILY_LEN.wrapping_add(length) && sun_path(length).is_some_and(|ours| prefix(length) == ours))
 }
 
 /// `path` is the caller's (absolute) queue name, e.g. "/myqueue".

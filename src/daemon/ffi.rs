@@ -284,10 +284,15 @@ pub unsafe extern "C" fn sd_is_socket_unix(
     length: usize,
 ) -> c_int {
     let prefix = move |k: usize| -> &[u8] {
+        // `is_socket_unix` asks only for as many bytes as the socket's own name has (at most a
+        // sockaddr_un's path): never a length taken from the caller unchecked, so a wrapped or
+        // absurd `length` cannot make a slice beyond what exists. The bound here is a second
+        // guard for that rule.
+        let k = k.min(core::mem::size_of::<libc::sockaddr_un>());
         // SAFETY: libsystemd's contract: `path` holds `length` bytes (or is a C string when
         // `length` is 0); `is_socket_unix` reads at most length + 1 bytes of a path whose first
         // byte is not NUL (its terminator, or the byte after a shorter explicit length) and at
-        // most `length` of an abstract one.
+        // most `length` of an abstract one, and only when that many fit the socket's name.
         unsafe { core::slice::from_raw_parts(path.cast::<u8>(), k) }
     };
     let path = (!path.is_null()).then(|| {

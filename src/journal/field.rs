@@ -35,7 +35,7 @@ impl<'a> Field<'a> {
         self.parts.get(..self.count).unwrap_or_default()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.parts().iter().map(|p| p.len()).sum()
     }
 

@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 echo "== 20-diff-notify: the notify family on libsystemd 252 vs sdlite, same binaries"
 NOTIFY_DIFF_REF_RUNS=${NOTIFY_DIFF_REF_RUNS:-2}
 DIFFDIR=$SDLITE_ROOT/c-tests/diff
-PROGS="notify-diff notify-diff-barrier notify-diff-watchdog"
+PROGS="notify-diff notify-diff-barrier notify-diff-barrier-unset notify-diff-watchdog"
 CFLAGS_T="-O1 -g -Wall -Wextra -Wno-format -Wno-format-security -Wno-format-zero-length -Wno-unused-function"
 
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root (credential cases drop to uid 65534; sd_booted cases unshare a mount namespace)"

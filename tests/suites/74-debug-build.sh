@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# 74-debug-build.sh -- the library from cargo's debug profile (debug assertions and integer
+# overflow checks on; a failed one aborts the process) survives every bad input:
+#   a. c-tests/bad-inputs.c, built against Debian's header and -lsystemd, prints on the debug
+#      build exactly what it prints on libsystemd 252 (and exits 0: no abort)
+#   b. its --sdlite-only inputs (more fds than the kernel takes) exit 0 on the debug build
+# The release build answers the same, but undefined behaviour (a slice made from a caller's
+# wrapped length, say) can pass there unnoticed; here it aborts.
+# Exit: 0 passed, 77 skipped (why is printed), 1 failed.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck source-path=SCRIPTDIR source=../lib/check.sh
+. "$HERE/../lib/check.sh"
+
+echo "== 74-debug-build: bad inputs on the debug-profile library"
+need gcc make cargo
+[ -e "$SYSTEM_LIBSYSTEMD" ] || skip_or_fail "no $SYSTEM_LIBSYSTEMD"
+scratch T
+if ! make --no-print-directory -C "$SDLITE_ROOT" debug-lib >"$T/make.log" 2>&1; then
+    tail -n 20 "$T/make.log"
+    fail "make debug-lib failed"
+    finish
+fi
+DEBUG_LIB=$SDLITE_BUILD/debug
+pass "built $DEBUG_LIB/libsystemd.so.0 (cargo's debug profile)"
+if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -O1 -g -Wall -o "$T/bad-inputs" \
+        "$SDLITE_ROOT/c-tests/bad-inputs.c" -lsystemd 2>"$T/cc.log"; then
+    head -n 20 "$T/cc.log"
+    fail "building c-tests/bad-inputs.c against the system library"
+    finish
+fi
+
+run() { # OUT ERR LD_LIBRARY_PATH ARGS...
+    local out=$1 err=$2 llp=$3
+    shift 3
+    (cd "$T" && env -u LD_PRELOAD TMPDIR="$T" LD_LIBRARY_PATH="$llp" timeout 300 "$T/bad-inputs" "$@" >"$out" 2>"$err")
+}
+run "$T/ref.out" "$T/ref.err" ""
+ref_rc=$?
+run "$T/dbg.out" "$T/dbg.err" "$DEBUG_LIB"
+dbg_rc=$?
+grep -q "^libsystemd: $(readlink -f "$DEBUG_LIB")/" "$T/dbg.err" ||
+    fail "the debug run did not load $DEBUG_LIB: $(grep '^libsystemd:' "$T/dbg.err")"
+if [ $ref_rc -ne 0 ]; then
+    fail "bad-inputs exits $ref_rc on libsystemd 252: $(tail -n 3 "$T/ref.err")"
+elif [ $dbg_rc -ne 0 ]; then
+    fail "bad-inputs exits $dbg_rc on the debug build (an abort is a failed debug assertion): $(tail -n 5 "$T/dbg.err")"
+    tail -n 5 "$T/dbg.out" | sed 's/^/      last output: /'
+elif cmp -s "$T/ref.out" "$T/dbg.out"; then
+    pass "bad-inputs: $(wc -l <"$T/ref.out") lines on the debug build, identical to libsystemd 252's, no abort"
+else
+    fail "bad-inputs differs between libsystemd 252 ('<') and the debug build ('>'):"
+    diff "$T/ref.out" "$T/dbg.out" | grep '^[<>]' | head -n 20 | sed 's/^/      /'
+fi
+run "$T/only.out" "$T/only.err" "$DEBUG_LIB" --sdlite-only
+rc=$?
+if [ $rc -eq 0 ]; then
+    pass "bad-inputs --sdlite-only on the debug build: exit 0 ($(wc -l <"$T/only.out") lines)"
+else
+    fail "bad-inputs --sdlite-only exits $rc on the debug build: $(tail -n 5 "$T/only.err")"
+fi
+finish
