@@ -22,6 +22,9 @@
  *     or reused its number (pipe, stream socket,     fails / sends through    of its own, the child's fd
  *     its own datagram socket)                       the child's socket       untouched
  *   sd_journal_send with a custom printf type      SIGABRT                  -EINVAL, nothing sent
+ *   sd_journal_send: 128 conversions in a format   SIGABRT                  0, sent
+ *   sd_journal_print of >= 2048 bytes whose second SIGABRT                  0, cut at the first pass's
+ *     vsnprintf pass differs (custom specifier)                             length
  *   sd_journal_stream_fd_with_namespace            not exported             LIBSYSTEMD_256; systemd
  *                                                                           256's namespace rules
  */
@@ -747,8 +750,86 @@ static int custom_case(void) {
         return sd_journal_send("A=%W", 7, "B=%d", 8, NULL);
 }
 
+#define D8 "%d%d%d%d%d%d%d%d"
+#define A8(b) b + 0, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+static int args128_case(void) {
+        return sd_journal_send("A=" D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8,
+                               A8(0), A8(8), A8(16), A8(24), A8(32), A8(40), A8(48), A8(56), A8(64), A8(72), A8(80),
+                               A8(88), A8(96), A8(104), A8(112), A8(120), "B=%d", 7, NULL);
+}
+
+/* %V prints a string one character longer at every call: the two vsnprintf passes of a long
+ * message disagree about its length */
+static int v_calls;
+static int v_arginfo(const struct printf_info *info, size_t n, int *argtypes, int *size) {
+        (void) info;
+        (void) size;
+        (void) n;
+        (void) argtypes;
+        return 0;
+}
+static int v_out(FILE *f, const struct printf_info *info, const void *const *args) {
+        (void) info;
+        (void) args;
+        v_calls++;
+        for (int i = 0; i < v_calls; i++)
+                fputc('v', f);
+        return v_calls;
+}
+static char vprefix[3001];
+static int growing_case(void) {
+        if (register_printf_specifier('V', v_out, v_arginfo) < 0)
+                return -1000;
+        memset(vprefix, 'p', 3000);
+        errno = EXDEV;
+        return sd_journal_print(LOG_INFO, "%s%V", vprefix);
+}
+
 static void s_printf_types(void) {
+        {
+                section("sd_journal_send: a format with 128 conversions");
+                struct obs o = run_case("sd_journal_send(\"A=%d...%d\" (128 x %d), 0..127, \"B=%d\", 7, NULL)", args128_case);
+                struct sbuf want = { 0 };
+                sb_add(&want, "A=", 2);
+                for (int i = 0; i < 128; i++)
+                        sb_printf(&want, "%d", i);
+                sb_add(&want, "\nB=7\n", 5);
+                ident(&want);
+                char *w = enc(&want), *got = only_payload(o.recs, "dgram");
+                if (is252)
+                        verdict(killed_by(&o, SIGABRT), "252: the child is killed by SIGABRT (an assertion: fewer than 128 arguments)");
+                else
+                        verdict(exited_ok(&o) && o.r == 0 && o.e == EXDEV && got && strcmp(got, w) == 0,
+                                "sdlite: 0, errno unchanged, both fields sent");
+                free(w);
+                free(got);
+                free(want.p);
+                free(o.recs);
+        }
+        {
+                section("sd_journal_print: a long message whose second formatting pass comes out longer");
+                struct obs o = run_case("sd_journal_print(LOG_INFO, \"%s%V\", 3000 x 'p') with %V growing at every call", growing_case);
+                struct sbuf want = { 0 };
+                sb_add(&want, "MESSAGE=", 8);
+                for (int i = 0; i < 3000; i++)
+                        sb_add(&want, "p", 1);
+                sb_add(&want, "v", 1); /* the first pass measured 3001 bytes: the second is cut there */
+                sb_add(&want, "\nPRIORITY=6\n", 12);
+                ident(&want);
+                char *w = enc(&want), *got = only_payload(o.recs, "dgram");
+                if (is252)
+                        verdict(killed_by(&o, SIGABRT), "252: the child is killed by SIGABRT (assert_se on the second vsnprintf)");
+                else
+                        verdict(exited_ok(&o) && o.r == 0 && got && strcmp(got, w) == 0,
+                                "sdlite: 0, the message as long as the first pass measured");
+                free(w);
+                free(got);
+                free(want.p);
+                free(o.recs);
+        }
+
         section("sd_journal_send with a printf type registered by the program (register_printf_type)");
+
         struct obs o = run_case("sd_journal_send(\"A=%W\", 7, \"B=%d\", 8, NULL) with %W a custom type", custom_case);
         if (is252)
                 verdict(killed_by(&o, SIGABRT), "252: the child is killed by SIGABRT (an unknown argument type)");

@@ -82,6 +82,14 @@ static struct iovec *many(int n, const char *s) {
         return v;
 }
 
+/* 127 "%d" conversions and their arguments: 252 takes up to 127 per format (journal-deliberate
+ * has 128) */
+#define D8 "%d%d%d%d%d%d%d%d"
+#define ARGS127_FMT D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 D8 "%d%d%d%d%d%d%d"
+#define A8(b) b + 0, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+#define ARGS127 A8(0), A8(8), A8(16), A8(24), A8(32), A8(40), A8(48), A8(56), A8(64), A8(72), A8(80), A8(88), \
+                A8(96), A8(104), A8(112), 120, 121, 122, 123, 124, 125, 126
+
 #define IOV(s) ((struct iovec) { (void *) (s), sizeof(s) - 1 })
 #define IOVN(p, n) ((struct iovec) { (void *) (p), (n) })
 
@@ -361,6 +369,14 @@ static void s_send(void) {
                                   (size_t) 17, (intmax_t) -1, "B=%d", 1, NULL));
                 J(sd_journal_send("A=%c%s%c", 'a', "mid", 'z', "B=%m", "C=%d", 3, NULL));
                 J(sd_journal_send("A=%-5s|%05d|%+.3e|%#o", "ab", 42, 12345.678, 8, "B=%d", 1, NULL));
+                long long nn = 0;
+                J(sd_journal_send("A=%Ls", "s", "B=%d", 1, NULL));
+                J(sd_journal_send("A=%hhs|%hf|%jf|%zf", "s", 1.5, 2.5, 3.5, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%Lg|%llf|%lf", (long double) 1.25, (long double) 2.25, 3.25, "B=%d", 1, NULL));
+                J(sd_journal_send("A=%lS|%lC", L"ws", (wint_t) L'c', "B=%d", 1, NULL));
+                J(sd_journal_send("A=%hls", L"B=wide-as-narrow", "C=%d", 1, NULL));
+                J(sd_journal_send("A=x%lln|%Ln|%hhn", &nn, &nn, (char *) &nn, "B=%lld", nn, NULL));
+                J(sd_journal_send("A=" ARGS127_FMT, ARGS127, "B=%d", 1, NULL));
         }
         J(sd_journal_send("A=%lc", (wint_t) 0xD800, NULL));
         J(sd_journal_send("A=1", "B=%lc", (wint_t) 0xD800, NULL));
