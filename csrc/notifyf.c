@@ -2,6 +2,7 @@
  * these format with vasprintf(3) here and hand the string to the Rust core. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +46,20 @@ int sd_pid_notifyf(pid_t pid, int unset_environment, const char *format, ...) {
         NOTIFYF_252(pid, unset_environment, format);
 }
 
-/* systemd 254 added this one; it unsets NOTIFY_SOCKET on every path, formatting failures too. */
+/* systemd 254 added this one. Its count is a size_t where sd_pid_notify_with_fds takes an
+ * unsigned: a count that does not fit is -E2BIG (254 and later). NOTIFY_SOCKET is unset on every
+ * path when asked, as in systemd 257 (254 and 255 return -E2BIG and -ENOMEM without unsetting). */
 int sd_pid_notifyf_with_fds(pid_t pid, int unset_environment, const int *fds, size_t n_fds, const char *format, ...) {
         char *p;
         va_list ap;
+        int r;
+        if (n_fds > UINT_MAX) {
+                if (unset_environment)
+                        sdlite_unset_notify_socket();
+                return -E2BIG;
+        }
         va_start(ap, format);
-        int r = format_state(&p, format, ap);
+        r = format_state(&p, format, ap);
         va_end(ap);
         if (r < 0) {
                 if (unset_environment)
