@@ -15,18 +15,20 @@ pub const MAX_PARTS: usize = 4;
 pub struct Field<'a> {
     parts: [&'a [u8]; MAX_PARTS],
     count: usize,
+    len: usize,
 }
 
 impl<'a> Field<'a> {
     pub fn whole(bytes: &'a [u8]) -> Field<'a> {
-        Field { parts: [bytes, &[], &[], &[]], count: 1 }
+        Field { parts: [bytes, &[], &[], &[]], count: 1, len: bytes.len() }
     }
 
     /// `parts` beyond `MAX_PARTS` are not taken (callers pass constants of at most four).
     pub fn joined(parts: &[&'a [u8]]) -> Field<'a> {
-        let mut f = Field { parts: [&[]; MAX_PARTS], count: parts.len().min(MAX_PARTS) };
+        let mut f = Field { parts: [&[]; MAX_PARTS], count: parts.len().min(MAX_PARTS), len: 0 };
         for (slot, part) in f.parts.iter_mut().zip(parts) {
             *slot = part;
+            f.len += part.len();
         }
         f
     }
@@ -36,7 +38,7 @@ impl<'a> Field<'a> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.parts().iter().map(|p| p.len()).sum()
+        self.len
     }
 
     fn position(&self, byte: u8) -> Option<usize> {
@@ -148,7 +150,11 @@ pub trait Sink<'a> {
 pub fn encode<'a>(f: &Field<'a>, shape: Shape, header: &'a [u8], sink: &mut impl Sink<'a>) {
     let len = f.len();
     match shape {
-        Shape::Plain { .. } => f.each_piece(0, len, |p| sink.piece(p)),
+        Shape::Plain { .. } => {
+            for p in f.parts() {
+                sink.piece(p);
+            }
+        }
         Shape::Binary { eq } => {
             f.each_piece(0, eq, |p| sink.piece(p));
             sink.piece(header);
