@@ -1,11 +1,30 @@
-/* notify-bench: sdlite against Debian's libsystemd 252 against the floor, per call and per load.
+/* notify-bench: sdlite against Debian's libsystemd 252 against the floor, per call and per load,
+ * for sd_notify and (with --journal) the journal's sending side.
  *
  * Both libraries are loaded into this one process (dlopen by full path, RTLD_NOW|RTLD_LOCAL; the
  * program checks that it really got two distinct objects and falls back to dlmopen for both if
- * not), and a third method, the floor, is what any stateless implementation has to pay for one
- * notification: socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC) + sendmsg(MSG_NOSIGNAL) to an address
- * prepared once + close.  This program binds the receiver itself at $NOTIFY_SOCKET, with
- * SO_PASSCRED on, as systemd does.
+ * not), and a third method, the floor, is the least any implementation has to pay:
+ *   - for a notification, what a stateless sd_notify pays: socket(AF_UNIX,
+ *     SOCK_DGRAM|SOCK_CLOEXEC) + sendmsg(MSG_NOSIGNAL) to an address prepared once + close.  This
+ *     program binds the receiver itself at $NOTIFY_SOCKET, with SO_PASSCRED on, as systemd does.
+ *   - for a journal entry, one sendmsg(MSG_NOSIGNAL) of exactly the bytes the libraries send
+ *     (encoded in advance, SYSLOG_IDENTIFIER=... included, one iovec) on a socket made once and
+ *     kept, to /run/systemd/journal/socket (the same 30-byte address).  That address is fixed, so
+ *     with --journal the program makes a private mount namespace of its own (unshare(CLONE_NEWNS),
+ *     every mount made private, a tmpfs over /run/systemd; root only) and binds the receiver
+ *     there, with SO_PASSCRED on, as journald does.  Nothing outside the process sees it.
+ *
+ * The journal calls (each through sdlite and through libsystemd; i counts every call):
+ *   journal_print      sd_journal_print(LOG_INFO, "hello %d", i), as compiled with
+ *                      SD_JOURNAL_SUPPRESS_LOCATION
+ *   journal_print_loc  the same call as <systemd/sd-journal.h>'s macro makes it by default:
+ *                      sd_journal_print_with_location(LOG_INFO, "CODE_FILE=" __FILE__,
+ *                      "CODE_LINE=<line>", __func__, "hello %d", i)
+ *   journal_send       sd_journal_send("MESSAGE=hello %d", i, "PRIORITY=%i", LOG_INFO,
+ *                      "REQUEST_ID=%08x", id, "USER_NAME=%s", "alice", "BYTES=%zu", 4096, NULL)
+ *   journal_sendv      sd_journal_sendv() of the same five fields as five iovecs (made before
+ *                      the clock starts, as a caller of sendv has its fields ready)
+ * Every datagram is checked on arrival: exactly the expected bytes, from this pid, no fd.
  *
  * Modes (see bench/README.md; bench/run.sh drives them all under a fixed `env -i` environment):
  *
@@ -16,11 +35,13 @@
  *       N <= 9).  Prints ns/call medians, p10 and p90 per method, and the median over rounds of
  *       each round's ratio; writes per-call.csv and ratios.csv into DIR.
  *   calls METHOD MESSAGE K [--batch N]
- *       K calls of one method only (floor, sdlite, libsystemd; watchdog, status, fd), for
- *       callgrind (each batch is bracketed by CALLGRIND_TOGGLE_COLLECT: run valgrind with
- *       --collect-atstart=no) and strace (each batch is bracketed by access("/sdlite-bench:begin")
- *       and access("/sdlite-bench:end")).  A warm-up batch (lazy binding, first-touch) runs first,
- *       outside both brackets.
+ *       K calls of one method only (floor, sdlite, libsystemd; watchdog, status, fd, and with
+ *       --journal journal_print, journal_print_loc, journal_send, journal_sendv), for callgrind
+ *       (each batch is bracketed by CALLGRIND_TOGGLE_COLLECT: run valgrind with
+ *       --collect-atstart=no) and strace (each batch is bracketed by
+ *       access("/sdlite-bench:begin") and access("/sdlite-bench:end")).  A warm-up batch (the
+ *       journal's socket, lazy binding, first-touch) runs first, outside both brackets; its first
+ *       call is bracketed by access("/sdlite-bench:first") and access("/sdlite-bench:first-end").
  *   load LIBRARY
  *       In a fresh process: dlopen(LIBRARY) and one sd_notify(0, "READY=1"); prints the shared
  *       objects, VmRSS and time that this added.
@@ -32,8 +53,9 @@
  *   serve
  *       Drains $NOTIFY_SOCKET until SIGTERM/SIGINT (a receiver for hyperfine).
  *
- * Library paths: --sdlite PATH (default: build/libsystemd.so.0 next to bench/) and
- * --libsystemd PATH (default: /usr/lib/x86_64-linux-gnu/libsystemd.so.0), before the mode.
+ * Options before the mode: --sdlite PATH (default: build/libsystemd.so.0 next to bench/),
+ * --libsystemd PATH (default: /usr/lib/x86_64-linux-gnu/libsystemd.so.0), --journal (bench and
+ * calls: the journal calls too, in the private namespace described above).
  *
  * Exit status: 0 when every datagram arrived intact (bytes, SCM_RIGHTS fd, sender pid), 1 when
  * any did not, 2 on a usage or setup error.
@@ -44,6 +66,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,10 +75,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,29 +99,43 @@ extern char **environ;
 
 /* ------------------------------------------------------------------ messages and methods */
 
-enum { MSG_WATCHDOG, MSG_STATUS, MSG_FD, N_MSG };
-static const char *const msg_name[N_MSG] = { "watchdog", "status", "fd" };
+/* The notify messages first, then the journal calls (only with --journal). */
+enum { MSG_WATCHDOG, MSG_STATUS, MSG_FD, MSG_JPRINT, MSG_JPRINT_LOC, MSG_JSEND, MSG_JSENDV, N_MSG };
+#define N_NOTIFY_MSG MSG_JPRINT
+#define IS_JOURNAL(m) ((m) >= MSG_JPRINT)
+static const char *const msg_name[N_MSG] = {
+        "watchdog", "status", "fd", "journal_print", "journal_print_loc", "journal_send", "journal_sendv",
+};
 static const char *const msg_label[N_MSG] = {
         "sd_notify WATCHDOG=1", "sd_notify STATUS= (110 B)", "sd_pid_notify_with_fds 1 fd",
+        "sd_journal_print", "sd_journal_print +location", "sd_journal_send 5 fields", "sd_journal_sendv 5 iovecs",
 };
+static int n_msgs = N_NOTIFY_MSG; /* the messages measured: N_MSG with --journal */
 #define STATUS_110 \
         "STATUS=Processing batch 4711 of 10000: 1234567 records indexed, 12 warnings, " \
         "queue depth 17, cache hits 98.25%"
 _Static_assert(sizeof(STATUS_110) - 1 == 110, "the STATUS= message is 110 bytes");
-static const char *const msg_text[N_MSG] = { "WATCHDOG=1", STATUS_110, "FDSTORE=1\nFDNAME=bench" };
-static size_t msg_len[N_MSG];
+static const char *const msg_text[N_NOTIFY_MSG] = { "WATCHDOG=1", STATUS_110, "FDSTORE=1\nFDNAME=bench" };
 
 enum { M_FLOOR, M_SDLITE, M_LIBSYSTEMD, N_METH };
 static const char *const meth_name[N_METH] = { "floor", "sdlite", "libsystemd" };
 
 typedef int (*notify_fn)(int, const char *);
 typedef int (*notify_fds_fn)(pid_t, int, const char *, const int *, unsigned);
+typedef int (*jprint_fn)(int, const char *, ...);
+typedef int (*jprint_loc_fn)(int, const char *, const char *, const char *, const char *, ...);
+typedef int (*jsend_fn)(const char *, ...);
+typedef int (*jsendv_fn)(const struct iovec *, int);
 
 struct lib {
         const char *path;
         void *handle;
         notify_fn notify;
         notify_fds_fn notify_fds;
+        jprint_fn jprint;
+        jprint_loc_fn jprint_loc;
+        jsend_fn jsend;
+        jsendv_fn jsendv;
 };
 static struct lib libs[N_METH]; /* [M_FLOOR] unused */
 
@@ -164,6 +204,26 @@ __attribute__((noinline)) static int floor_send(const char *state, const int *fd
         return r < 0 ? -e : 1;
 }
 
+/* ------------------------------------------------------------------ the journal's floor */
+
+#define JOURNAL_DIR "/run/systemd/journal"
+#define JOURNAL_SOCKET JOURNAL_DIR "/socket"
+static struct sockaddr_un journal_addr = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+/* family + path + NUL: 30 bytes, as both libraries pass it */
+static const socklen_t journal_addrlen = offsetof(struct sockaddr_un, sun_path) + sizeof JOURNAL_SOCKET;
+static int journal_floor_fd = -1; /* the floor's kept socket */
+static int jrx = -1;              /* the receiver, bound at JOURNAL_SOCKET */
+
+/* The least a journal entry can cost once its bytes exist: one sendmsg of them, one iovec, on a
+ * socket made once and kept, to the journal's address. */
+__attribute__((noinline)) static int journal_floor_send(const char *bytes, size_t len) {
+        struct iovec iov = { .iov_base = (void *)bytes, .iov_len = len };
+        struct msghdr mh = {
+                .msg_name = &journal_addr, .msg_namelen = journal_addrlen, .msg_iov = &iov, .msg_iovlen = 1,
+        };
+        return sendmsg(journal_floor_fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 /* ------------------------------------------------------------------ the libraries */
 
 static int same_file(const char *a, const char *b) {
@@ -214,6 +274,12 @@ static const char *load_both(void) {
         for (int m = M_SDLITE; m <= M_LIBSYSTEMD; m++) {
                 libs[m].notify = (notify_fn)lib_sym(&libs[m], "sd_notify");
                 libs[m].notify_fds = (notify_fds_fn)lib_sym(&libs[m], "sd_pid_notify_with_fds");
+                if (n_msgs > N_NOTIFY_MSG) {
+                        libs[m].jprint = (jprint_fn)lib_sym(&libs[m], "sd_journal_print");
+                        libs[m].jprint_loc = (jprint_loc_fn)lib_sym(&libs[m], "sd_journal_print_with_location");
+                        libs[m].jsend = (jsend_fn)lib_sym(&libs[m], "sd_journal_send");
+                        libs[m].jsendv = (jsendv_fn)lib_sym(&libs[m], "sd_journal_sendv");
+                }
         }
         return how;
 }
@@ -251,18 +317,55 @@ static void cleanup_receiver(void) {
                 unlink(notify_path);
 }
 
-/* Receives one datagram if there is one: 1 = got one, 0 = queue empty.  *ok tells whether it is
- * `expect` (when not NULL) from `pid`, with exactly `want_fds` fds, each the file we sent (all
- * received fds are closed). */
-static int recv_one(const char *expect, unsigned want_fds, pid_t pid, int *ok) {
-        char buf[1024];
+/* With --journal: a private mount namespace of this process's own, with a tmpfs over
+ * /run/systemd (over /run where there is no /run/systemd), so that nothing outside sees the
+ * receiver bound at JOURNAL_SOCKET (with SO_PASSCRED and SO_TIMESTAMP, as journald binds it), and
+ * the floor's socket (its send buffer raised as both libraries raise theirs). */
+static void setup_journal(void) {
+        if (unshare(CLONE_NEWNS) < 0)
+                fatal("--journal: unshare(CLONE_NEWNS) (needs root)");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                fatal("--journal: making every mount private");
+        struct stat st;
+        const char *over = stat("/run/systemd", &st) == 0 && S_ISDIR(st.st_mode) ? "/run/systemd" : "/run";
+        if (mount("sdlite-bench", over, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+                fatal("--journal: mounting a tmpfs over %s", over);
+        if ((mkdir("/run/systemd", 0755) < 0 && errno != EEXIST) || mkdir(JOURNAL_DIR, 0755) < 0)
+                fatal("--journal: mkdir " JOURNAL_DIR);
+        jrx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (jrx < 0)
+                fatal("socket");
+        int one = 1;
+        if (setsockopt(jrx, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0 ||
+            setsockopt(jrx, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof one) < 0)
+                fatal("SO_PASSCRED/SO_TIMESTAMP");
+        if (bind(jrx, (struct sockaddr *)&journal_addr, journal_addrlen) < 0)
+                fatal("bind " JOURNAL_SOCKET);
+        journal_floor_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (journal_floor_fd < 0)
+                fatal("socket");
+        int sndbuf = 8 * 1024 * 1024;
+        if (setsockopt(journal_floor_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) < 0)
+                fatal("SO_SNDBUF");
+        (void)setsockopt(journal_floor_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
+        errno = 0;
+        if (!program_invocation_short_name || strpbrk(program_invocation_short_name, "\"'\\\t\n"))
+                fatal("the program's name must be safe for SYSLOG_IDENTIFIER");
+}
+
+/* Receives one datagram from `fd` if there is one: 1 = got one, 0 = queue empty.  *ok tells
+ * whether it is the `expect_len` bytes at `expect` (when not NULL) from `pid`, with exactly
+ * `want_fds` fds, each the file we sent (all received fds are closed). */
+static int recv_one(int fd, const char *expect, size_t expect_len, unsigned want_fds, pid_t pid, int *ok) {
+        char buf[2048];
         union {
                 struct cmsghdr h;
-                char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 253)];
+                char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(struct timeval)) +
+                       CMSG_SPACE(sizeof(int) * 253)];
         } c;
         struct iovec iov = { buf, sizeof buf };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof c.b };
-        ssize_t r = recvmsg(rx, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t r = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (r < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK)
                         return 0;
@@ -270,7 +373,7 @@ static int recv_one(const char *expect, unsigned want_fds, pid_t pid, int *ok) {
         }
         int good = !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
         if (expect)
-                good = good && (size_t)r == strlen(expect) && memcmp(buf, expect, (size_t)r) == 0;
+                good = good && (size_t)r == expect_len && memcmp(buf, expect, (size_t)r) == 0;
         unsigned nfds = 0;
         int cred = 0;
         for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
@@ -279,12 +382,12 @@ static int recv_one(const char *expect, unsigned want_fds, pid_t pid, int *ok) {
                 if (h->cmsg_type == SCM_RIGHTS) {
                         size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
                         for (size_t i = 0; i < k; i++) {
-                                int fd;
+                                int rfd;
                                 struct stat st;
-                                memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
-                                good = good && fstat(fd, &st) == 0 && st.st_dev == send_fd_st.st_dev &&
+                                memcpy(&rfd, CMSG_DATA(h) + i * sizeof(int), sizeof rfd);
+                                good = good && fstat(rfd, &st) == 0 && st.st_dev == send_fd_st.st_dev &&
                                        st.st_ino == send_fd_st.st_ino;
-                                close(fd);
+                                close(rfd);
                                 nfds++;
                         }
                 } else if (h->cmsg_type == SCM_CREDENTIALS) {
@@ -297,11 +400,94 @@ static int recv_one(const char *expect, unsigned want_fds, pid_t pid, int *ok) {
         return 1;
 }
 
+/* ------------------------------------------------------------------ the journal calls */
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+/* What <systemd/sd-journal.h>'s sd_journal_print macro passes without
+ * SD_JOURNAL_SUPPRESS_LOCATION ("CODE_FILE=" __FILE__, "CODE_LINE=" <line of the call>,
+ * __func__); the line here is this one.  run.sh builds with -fmacro-prefix-map so that __FILE__
+ * is bench/notify-bench.c wherever the checkout is. */
+static const char jloc_file[] = "CODE_FILE=" __FILE__, jloc_line[] = "CODE_LINE=" STRINGIFY(__LINE__);
+static const char jloc_func[] = "journal_call"; /* __func__ where it is called */
+
+#define MAX_BATCH 9
+/* One journal call of a batch: its arguments, made before the clock starts, and the entry it
+ * must produce on the wire (what the floor sends, and what the receiver checks). */
+struct jcall {
+        int i;                /* the %d of "hello %d": every call of the run has its own */
+        unsigned request_id;  /* REQUEST_ID=%08x */
+        char message[32];     /* "MESSAGE=hello <i>" */
+        char request[32];     /* "REQUEST_ID=<8 hex digits>" */
+        struct iovec iov[5];  /* journal_sendv's fields */
+        char wire[1024];      /* the datagram */
+        size_t len;
+};
+static struct jcall batch_calls[MAX_BATCH];
+static int journal_seq;
+
+static void prepare_batch(int m, unsigned n) {
+        if (!IS_JOURNAL(m))
+                return;
+        const char *id = program_invocation_short_name;
+        for (unsigned j = 0; j < n; j++) {
+                struct jcall *c = &batch_calls[j];
+                c->i = journal_seq++;
+                c->request_id = (unsigned)c->i * 2654435761u;
+                snprintf(c->message, sizeof c->message, "MESSAGE=hello %d", c->i);
+                snprintf(c->request, sizeof c->request, "REQUEST_ID=%08x", c->request_id);
+                const char *f[5] = { c->message, "PRIORITY=6", c->request, "USER_NAME=alice", "BYTES=4096" };
+                for (int k = 0; k < 5; k++)
+                        c->iov[k] = (struct iovec){ .iov_base = (void *)f[k], .iov_len = strlen(f[k]) };
+                int len;
+                if (m == MSG_JPRINT)
+                        len = snprintf(c->wire, sizeof c->wire, "%s\nPRIORITY=6\nSYSLOG_IDENTIFIER=%s\n", c->message, id);
+                else if (m == MSG_JPRINT_LOC)
+                        len = snprintf(c->wire, sizeof c->wire,
+                                       "%s\nPRIORITY=6\n%s\n%s\nCODE_FUNC=%s\nSYSLOG_IDENTIFIER=%s\n", c->message,
+                                       jloc_file, jloc_line, jloc_func, id);
+                else
+                        len = snprintf(c->wire, sizeof c->wire,
+                                       "%s\nPRIORITY=6\n%s\nUSER_NAME=alice\nBYTES=4096\nSYSLOG_IDENTIFIER=%s\n",
+                                       c->message, c->request, id);
+                if (len < 0 || (size_t)len >= sizeof c->wire)
+                        fatal("journal entry too long");
+                c->len = (size_t)len;
+        }
+}
+
+/* One journal call; returns what the library returned (0 on success). */
+static int journal_call(int meth, int m, const struct jcall *c) {
+        if (meth == M_FLOOR)
+                return journal_floor_send(c->wire, c->len);
+        const struct lib *l = &libs[meth];
+        switch (m) {
+        case MSG_JPRINT:
+                return l->jprint(LOG_INFO, "hello %d", c->i);
+        case MSG_JPRINT_LOC:
+                return l->jprint_loc(LOG_INFO, jloc_file, jloc_line, __func__, "hello %d", c->i);
+        case MSG_JSEND:
+                return l->jsend("MESSAGE=hello %d", c->i, "PRIORITY=%i", LOG_INFO, "REQUEST_ID=%08x", c->request_id,
+                                "USER_NAME=%s", "alice", "BYTES=%zu", (size_t)4096, NULL);
+        default:
+                return l->jsendv(c->iov, 5);
+        }
+}
+
 /* Drains the queue after a batch of `n` calls of message `m`; each datagram must be intact. */
 static void drain(int m, unsigned n) {
         unsigned got = 0;
         int ok;
-        while (recv_one(msg_text[m], m == MSG_FD, self_pid, &ok)) {
+        for (;;) {
+                int r;
+                if (IS_JOURNAL(m)) {
+                        const struct jcall *c = got < n ? &batch_calls[got] : NULL;
+                        r = recv_one(jrx, c ? c->wire : NULL, c ? c->len : 0, 0, self_pid, &ok);
+                } else {
+                        r = recv_one(rx, msg_text[m], strlen(msg_text[m]), m == MSG_FD, self_pid, &ok);
+                }
+                if (!r)
+                        break;
                 got++;
                 if (ok)
                         n_ok++;
@@ -316,7 +502,12 @@ static void drain(int m, unsigned n) {
 
 /* ------------------------------------------------------------------ one method, one batch */
 
-static int call_once(int meth, int m) {
+/* Call j of the batch; > 0 on success. */
+static int call_once(int meth, int m, unsigned j) {
+        if (IS_JOURNAL(m)) {
+                int r = journal_call(meth, m, &batch_calls[j]);
+                return r < 0 ? r : 1;
+        }
         if (meth == M_FLOOR)
                 return m == MSG_FD ? floor_send(msg_text[m], &send_fd, 1) : floor_send(msg_text[m], NULL, 0);
         if (m == MSG_FD)
@@ -329,12 +520,14 @@ static void check_calls(int meth, int m, unsigned fails) {
                 fatal("%s %s: %u calls failed", meth_name[meth], msg_name[m], fails);
 }
 
-/* Times n calls (nothing else inside the clock), then drains with the clock stopped. */
+/* Times n calls (nothing else inside the clock: the arguments and expected bytes are made
+ * before), then drains with the clock stopped. */
 static uint64_t timed_batch(int meth, int m, unsigned n) {
         unsigned fails = 0;
+        prepare_batch(m, n);
         uint64_t t0 = now_ns();
-        for (unsigned i = 0; i < n; i++)
-                fails += call_once(meth, m) <= 0;
+        for (unsigned j = 0; j < n; j++)
+                fails += call_once(meth, m, j) <= 0;
         uint64_t t1 = now_ns();
         check_calls(meth, m, fails);
         n_sent += n;
@@ -396,18 +589,18 @@ static int env_count(void) {
 }
 
 static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const char *csv_dir, const char *how) {
-        if (batch < 1 || batch > 9)
+        if (batch < 1 || batch > MAX_BATCH)
                 fatal("--batch must be 1..9 (the receive queue holds 10 datagrams)");
         if (rounds < 1)
                 fatal("--rounds must be >= 1");
         double *t[N_MSG][N_METH];
-        for (int m = 0; m < N_MSG; m++)
+        for (int m = 0; m < n_msgs; m++)
                 for (int k = 0; k < N_METH; k++)
                         if (!(t[m][k] = calloc(rounds, sizeof(double))))
                                 fatal("calloc");
 
         for (unsigned r = 0; r < warmup + rounds; r++) {
-                for (int m = 0; m < N_MSG; m++) {
+                for (int m = 0; m < n_msgs; m++) {
                         const int *order = perms[(r + (unsigned)m) % 6];
                         for (int j = 0; j < N_METH; j++) {
                                 int meth = order[j];
@@ -424,7 +617,7 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
         double *tmp = malloc(rounds * sizeof *tmp);
         if (!tmp)
                 fatal("malloc");
-        for (int m = 0; m < N_MSG; m++) {
+        for (int m = 0; m < n_msgs; m++) {
                 for (int k = 0; k < N_METH; k++)
                         s[m][k] = summarize(t[m][k], rounds);
                 for (int k = 0; k < 3; k++) {
@@ -438,9 +631,12 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
         printf("notify-bench: %u rounds x %u calls per batch (+%u warm-up rounds), methods interleaved in "
                "rotating order; %d environment variables; libraries loaded by %s\n",
                rounds, batch, warmup, env_count(), how);
+        if (n_msgs > N_NOTIFY_MSG)
+                printf("journal: receiver at " JOURNAL_SOCKET " in a private mount namespace; floor: one sendmsg of "
+                       "the same bytes on a kept socket\n");
         printf("\nns per call, median [p10 .. p90]\n");
         printf("%-28s %22s %22s %22s\n", "message", "floor", "sdlite", "libsystemd");
-        for (int m = 0; m < N_MSG; m++) {
+        for (int m = 0; m < n_msgs; m++) {
                 printf("%-28s", msg_label[m]);
                 for (int k = 0; k < N_METH; k++) {
                         char cell[64];
@@ -451,7 +647,7 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
         }
         printf("\nratios, median over rounds of each round's ratio [p10 .. p90]\n");
         printf("%-28s %22s %22s %22s\n", "message", ratio_name[0], ratio_name[1], ratio_name[2]);
-        for (int m = 0; m < N_MSG; m++) {
+        for (int m = 0; m < n_msgs; m++) {
                 printf("%-28s", msg_label[m]);
                 for (int k = 0; k < 3; k++) {
                         char cell[64];
@@ -464,7 +660,7 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
         FILE *f = open_csv(csv_dir, "per-call.csv");
         if (f) {
                 fprintf(f, "message,label,method,median_ns,p10_ns,p90_ns,rounds,batch\n");
-                for (int m = 0; m < N_MSG; m++)
+                for (int m = 0; m < n_msgs; m++)
                         for (int k = 0; k < N_METH; k++)
                                 fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%u,%u\n", msg_name[m], msg_label[m], meth_name[k],
                                         s[m][k].med, s[m][k].p10, s[m][k].p90, rounds, batch);
@@ -473,7 +669,7 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
         f = open_csv(csv_dir, "ratios.csv");
         if (f) {
                 fprintf(f, "message,label,ratio,median,p10,p90,rounds\n");
-                for (int m = 0; m < N_MSG; m++)
+                for (int m = 0; m < n_msgs; m++)
                         for (int k = 0; k < 3; k++)
                                 fprintf(f, "%s,%s,%s,%.4f,%.4f,%.4f,%u\n", msg_name[m], msg_label[m], ratio_name[k],
                                         q[m][k].med, q[m][k].p10, q[m][k].p90, rounds);
@@ -493,18 +689,33 @@ static int lookup(const char *const *names, int n, const char *s, const char *wh
 }
 
 static int mode_calls(int meth, int m, unsigned long k, unsigned batch) {
-        if (batch < 1 || batch > 9)
+        if (batch < 1 || batch > MAX_BATCH)
                 fatal("--batch must be 1..9");
-        /* warm-up: lazy binding in libc, first touch of the code and data pages */
-        timed_batch(meth, m, batch);
+        if (m >= n_msgs)
+                fatal("%s needs --journal", msg_name[m]);
+        /* warm-up: the journal's socket, lazy binding in libc, first touch of the code and data
+         * pages; its first call is the process's first call of this method */
+        prepare_batch(m, batch);
+        unsigned fails = 0;
+        for (unsigned j = 0; j < batch; j++) {
+                if (j == 0)
+                        access("/sdlite-bench:first", F_OK);
+                fails += call_once(meth, m, j) <= 0;
+                if (j == 0)
+                        access("/sdlite-bench:first-end", F_OK);
+        }
+        check_calls(meth, m, fails);
+        n_sent += batch;
+        drain(m, batch);
         unsigned long done = 0;
         while (done < k) {
                 unsigned n = k - done < batch ? (unsigned)(k - done) : batch;
-                unsigned fails = 0;
+                fails = 0;
+                prepare_batch(m, n);
                 access("/sdlite-bench:begin", F_OK);
                 CALLGRIND_TOGGLE_COLLECT;
-                for (unsigned i = 0; i < n; i++)
-                        fails += call_once(meth, m) <= 0;
+                for (unsigned j = 0; j < n; j++)
+                        fails += call_once(meth, m, j) <= 0;
                 CALLGRIND_TOGGLE_COLLECT;
                 access("/sdlite-bench:end", F_OK);
                 check_calls(meth, m, fails);
@@ -647,7 +858,7 @@ static uint64_t run_child(char *const argv[], char *out, size_t outlen, pid_t *p
 static unsigned drain_child(pid_t pid) {
         unsigned got = 0;
         int ok;
-        while (recv_one("READY=1", 0, pid, &ok)) {
+        while (recv_one(rx, "READY=1", 7, 0, pid, &ok)) {
                 got++;
                 if (ok)
                         n_ok++;
@@ -792,9 +1003,11 @@ static int mode_serve(void) {
 
 static void usage(void) {
         fprintf(stderr,
-                "usage: notify-bench [--sdlite LIB] [--libsystemd LIB] MODE ...\n"
+                "usage: notify-bench [--sdlite LIB] [--libsystemd LIB] [--journal] MODE ...\n"
                 "  bench [--rounds R] [--batch N] [--warmup W] [--csv-dir DIR]\n"
-                "  calls floor|sdlite|libsystemd watchdog|status|fd K [--batch N]\n"
+                "  calls floor|sdlite|libsystemd MESSAGE K [--batch N]\n"
+                "        MESSAGE: watchdog|status|fd, with --journal also\n"
+                "                 journal_print|journal_print_loc|journal_send|journal_sendv\n"
                 "  load LIB\n"
                 "  spawn [--rounds R] [--csv-dir DIR] NAME=HELLO ...\n"
                 "  serve\n");
@@ -827,12 +1040,14 @@ int main(int argc, char **argv) {
         libs[M_SDLITE].path = def_sdlite;
         libs[M_LIBSYSTEMD].path = "/usr/lib/x86_64-linux-gnu/libsystemd.so.0";
 
-        int i = 1;
-        for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
-                if (strcmp(argv[i], "--sdlite") == 0)
-                        libs[M_SDLITE].path = argv[i + 1];
-                else if (strcmp(argv[i], "--libsystemd") == 0)
-                        libs[M_LIBSYSTEMD].path = argv[i + 1];
+        int i = 1, journal = 0;
+        for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+                if (strcmp(argv[i], "--journal") == 0)
+                        journal = 1;
+                else if (i + 1 < argc && strcmp(argv[i], "--sdlite") == 0)
+                        libs[M_SDLITE].path = argv[++i];
+                else if (i + 1 < argc && strcmp(argv[i], "--libsystemd") == 0)
+                        libs[M_LIBSYSTEMD].path = argv[++i];
                 else
                         usage();
         }
@@ -840,8 +1055,8 @@ int main(int argc, char **argv) {
                 usage();
         const char *mode = argv[i++];
         self_pid = getpid();
-        for (int m = 0; m < N_MSG; m++)
-                msg_len[m] = strlen(msg_text[m]);
+        if (journal && strcmp(mode, "bench") != 0 && strcmp(mode, "calls") != 0)
+                usage();
 
         if (strcmp(mode, "load") == 0) {
                 if (i + 1 != argc)
@@ -871,6 +1086,10 @@ int main(int argc, char **argv) {
                 }
                 rc = mode_spawn(rounds, self, argc - i, argv + i, csv);
         } else {
+                if (journal) {
+                        setup_journal();
+                        n_msgs = N_MSG;
+                }
                 const char *how = load_both();
                 if (strcmp(mode, "bench") == 0) {
                         unsigned rounds = 2000, batch = 8, warmup = 50;

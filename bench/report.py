@@ -10,12 +10,16 @@ reported, not asserted (timing is machine- and load-dependent).
 import os
 import sys
 
-from results_csv import MESSAGES, METHODS, rows
+from results_csv import JOURNAL_MESSAGES, JOURNAL_TARGETED, MESSAGES, METHODS, rows
 
 LABELS = {
     "watchdog": '`sd_notify(0, "WATCHDOG=1")`',
     "status": "`sd_notify(0, \"STATUS=…\")`, 110 bytes",
     "fd": "`sd_pid_notify_with_fds()`, 1 fd",
+    "journal_print": '`sd_journal_print(LOG_INFO, "hello %d", i)`',
+    "journal_print_loc": "the same, with the header's location (`sd_journal_print_with_location`)",
+    "journal_send": "`sd_journal_send()`, 5 fields",
+    "journal_sendv": "`sd_journal_sendv()`, 5 iovecs",
 }
 
 
@@ -23,6 +27,75 @@ LABELS = {
 def kib(n):
     n = int(n)
     return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1048576:.2f} MiB"
+
+
+def journal_section(w, journal, per_call, ratios, insn, sysc, targets):
+    """The journal's tables, and its three targets (over JOURNAL_TARGETED)."""
+    targeted = [m for m in journal if m in JOURNAL_TARGETED]
+    others = [m for m in journal if m not in JOURNAL_TARGETED]
+
+    def worst(values, pick, m_list):
+        v = [(values[m], m) for m in m_list if m in values]
+        return pick(v) if v else (float("nan"), "")
+
+    if all((m, "floor") in per_call for m in journal):
+        r0 = per_call[(journal[0], "floor")]
+        w(f"**Journal, time per call** — ns, median over {r0['rounds']} interleaved rounds of {r0['batch']} calls "
+          "per method (p10–p90), in the same run and the same rounds as the notify messages. The floor is one "
+          "`sendmsg` of exactly the bytes the libraries send (encoded in advance, `SYSLOG_IDENTIFIER=` included, "
+          "one iovec) on a socket made once and kept, to `/run/systemd/journal/socket`; every datagram is checked "
+          "on arrival. `sd_journal_print` is called as compiled with `SD_JOURNAL_SUPPRESS_LOCATION`; the "
+          "location form is what the header's macro makes of the same call by default.")
+        w("")
+        w("| call | floor | sdlite | libsystemd | sdlite / floor | libsystemd / floor | libsystemd / sdlite |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        sf_of, speed_of = {}, {}
+        for m in journal:
+            cells = []
+            for k in METHODS:
+                r = per_call[(m, k)]
+                cells.append(f"{float(r['median_ns']):.0f} ({float(r['p10_ns']):.0f}–{float(r['p90_ns']):.0f})")
+            sf = float(ratios[(m, "sdlite/floor")]["median"])
+            lf = float(ratios[(m, "libsystemd/floor")]["median"])
+            sl = float(ratios[(m, "sdlite/libsystemd")]["median"])
+            sf_of[m], speed_of[m] = sf, 1 / sl
+            w(f"| {LABELS[m]} | " + " | ".join(cells) + f" | {sf:.3f} | {lf:.3f} | {1 / sl:.2f}× |")
+        w("")
+        wf, wfm = worst(sf_of, max, targeted)
+        ws, wsm = worst(speed_of, min, targeted)
+        extra = "".join(f"; with location {sf_of[m]:.3f}" for m in others if m in sf_of)
+        targets.append(("journal: time per call ≤ 1.05 × the floor", f"{wf:.3f} ({wfm}){extra}", wf <= 1.05))
+        extra = "".join(f"; with location {speed_of[m]:.2f}×" for m in others if m in speed_of)
+        targets.append(("journal: faster than libsystemd per call", f"{ws:.2f}× ({wsm}){extra}", ws > 1.0))
+
+    if all((m, "floor") in insn and (m, "floor") in sysc for m in journal):
+        w("**Journal, instructions and system calls per call** — user-space instructions under callgrind (the "
+          "inclusive cost of the entry function: `sd_journal_print`, `sd_journal_print_with_location`, "
+          "`sd_journal_send`, `sd_journal_sendv`, or the floor's own function, formatting included), and system "
+          "calls per call after the first under strace, both averaged over many calls.")
+        w("")
+        w("| call | instructions: floor | sdlite | libsystemd | sdlite / libsystemd | syscalls: floor | sdlite | libsystemd |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|")
+        spc = {}
+        for m in journal:
+            i = [insn[(m, k)] for k in METHODS]
+            s = [float(sysc[(m, k)]["syscalls_per_call"]) for k in METHODS]
+            spc[m] = s[1]
+            w(f"| {LABELS[m]} | {i[0]:.0f} | {i[1]:.0f} | {i[2]:.0f} | {i[1] / i[2]:.2f} | "
+              f"{s[0]:g} | {s[1]:g} | {s[2]:g} |")
+        w("")
+        m0 = journal[0]
+        w("System calls of one call after the first, and of the process's first call (where the socket is made):")
+        w("")
+        for k in METHODS:
+            r = sysc[(m0, k)]
+            first = r.get("first_call_syscalls") or "?"
+            w(f"- {k}: {r['syscalls']} (first call: {first})")
+        w("")
+        bad = [m for m in targeted if m in spc and spc[m] != 1]
+        wm = max(targeted, key=lambda m: abs(spc.get(m, 1) - 1))
+        targets.append(("journal: 1 system call per call after the first",
+                        f"{spc.get(wm, float('nan')):g} ({'every call' if not bad else wm})", not bad))
 
 
 def main():
@@ -36,12 +109,13 @@ def main():
     files = rows(d, "files.csv")
     hyper = {r["command"]: r for r in rows(d, "hyperfine.csv")}
     machine = open(os.path.join(d, "machine.txt")).read().strip() if os.path.exists(os.path.join(d, "machine.txt")) else ""
+    journal = [m for m in JOURNAL_MESSAGES if (m, "floor") in per_call or (m, "floor") in insn]
 
     out = []
     w = out.append
     w("### Benchmark results")
     w("")
-    w("Reproduce with `bench/run.sh` (builds everything and runs in under a minute; `--quick` for a rough run).")
+    w("Reproduce with `bench/run.sh` (builds everything and runs in a few minutes; `--quick` for a rough run).")
     w("Measured on:")
     w("")
     w("```")
@@ -60,7 +134,7 @@ def main():
         w("| message | floor | sdlite | libsystemd | sdlite / floor | libsystemd / floor | libsystemd / sdlite |")
         w("|---|---:|---:|---:|---:|---:|---:|")
         worst_floor, worst_speed = 0.0, 1e9
-        for m in MESSAGES:
+        for m in [m for m in MESSAGES if (m, "floor") in per_call]:
             cells = []
             for k in METHODS:
                 r = per_call[(m, k)]
@@ -83,7 +157,7 @@ def main():
         w("| message | instructions: floor | sdlite | libsystemd | sdlite / libsystemd | syscalls: floor | sdlite | libsystemd |")
         w("|---|---:|---:|---:|---:|---:|---:|---:|")
         worst_i, worst_s = 0.0, 0.0
-        for m in MESSAGES:
+        for m in [m for m in MESSAGES if (m, "floor") in insn]:
             i = [insn[(m, k)] for k in METHODS]
             s = [float(sysc[(m, k)]["syscalls_per_call"]) for k in METHODS]
             ratio = i[1] / i[2]
@@ -99,6 +173,9 @@ def main():
         w("")
         targets.append(("≤ 3 system calls per call", f"{worst_s:g}", worst_s <= 3))
         targets.append(("≤ half of libsystemd's instructions", f"{worst_i:.2f} × (worst message)", worst_i <= 0.5))
+
+    if journal:
+        journal_section(w, journal, per_call, ratios, insn, sysc, targets)
 
     if load:
         r0 = next(iter(load.values()))

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# bench/run.sh: sdlite against Debian's libsystemd 252 against the floor. Builds everything
-# (the library too), runs every measurement, prints the tables and the targets' PASS/MISS,
-# writes bench/results/*.csv, bench/results/ns-per-call.png and bench/RESULTS.md.
+# bench/run.sh: sdlite against Debian's libsystemd 252 against the floor, for sd_notify and the
+# journal's sending side. Builds everything (the library too), runs every measurement, prints
+# the tables and the targets' PASS/MISS, writes bench/results/*.csv, the plots
+# (bench/results/ns-per-call.png, journal-ns-per-call.png) and bench/RESULTS.md.
 #
-#   bench/run.sh                 the full run (under a minute on 2 cores)
+#   bench/run.sh                 the full run (a few minutes on 2 cores)
 #   bench/run.sh --quick         a few rounds of everything (seconds; the timings are rough)
 #   options: --rounds N (per-call rounds, default 5000), --spawn-rounds N (load-cost rounds,
 #            default 1000), --calls K (calls per callgrind/strace run, default 1000),
-#            --out DIR (default bench/results), --no-plot, --no-install
+#            --out DIR (default bench/results), --no-plot, --no-install,
+#            --no-journal (the notify part only), --note TEXT (a line for machine.txt: say
+#            what else the machine was doing)
+#
+# The journal part needs root: its address is fixed (/run/systemd/journal/socket), so
+# notify-bench --journal makes a private mount namespace with a tmpfs over /run/systemd and
+# binds the receiver there (nothing outside the process sees it). Without root it is skipped.
 #
 # Every measurement runs under the same small fixed environment (env -i, four variables, see
 # BENCH_ENV below), since getenv's cost grows with the environment. Timing on a shared or busy
@@ -17,7 +24,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
-rounds=5000 spawn_rounds=1000 calls=1000 out=$here/results plot=1 install=1 quick=0
+rounds=5000 spawn_rounds=1000 calls=1000 out=$here/results plot=1 install=1 quick=0 journal=1 note=
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1 rounds=100 spawn_rounds=30 calls=200 ;;
@@ -27,7 +34,9 @@ while [ $# -gt 0 ]; do
         --out) out=$2; shift ;;
         --no-plot) plot=0 ;;
         --no-install) install=0 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --no-journal) journal=0 ;;
+        --note) note=$2; shift ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -64,8 +73,9 @@ OURS=$root/build/libsystemd.so.0
 B=$root/build/bench
 mkdir -p "$B" "$out"
 CFLAGS=(-O2 -Wall -Wextra -Werror)
-# not stripped: callgrind needs the symbol floor_send
-cc "${CFLAGS[@]}" -o "$B/notify-bench" "$here/notify-bench.c"
+# not stripped: callgrind needs the symbols floor_send and journal_floor_send. __FILE__ (the
+# journal's CODE_FILE=) is bench/notify-bench.c wherever the checkout is.
+cc "${CFLAGS[@]}" -fmacro-prefix-map="$root/=" -o "$B/notify-bench" "$here/notify-bench.c"
 # the load-cost libraries: one directory each, holding only libsystemd.so.0 and the client
 for l in trivial sdlite libsystemd; do rm -rf "$B/lib-$l"; mkdir -p "$B/lib-$l"; done
 cc -O2 -fPIC -shared -o "$B/lib-trivial/libsystemd.so.0" "$here/trivial.c" -Wl,-soname,libsystemd.so.0 \
@@ -95,6 +105,22 @@ BENCH_ENV=(
 NB=("$B/notify-bench" --sdlite "$OURS" --libsystemd "$SYSTEM_LIB")
 run() { env -i "${BENCH_ENV[@]}" "$@"; }
 
+# the journal part: root, and a mount namespace of its own (notify-bench makes it)
+messages=(watchdog status fd)
+NBJ=("${NB[@]}")
+if [ "$journal" = 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "run.sh: not root: the journal part is skipped (its receiver needs a private mount namespace)" >&2
+        journal=0
+    elif ! unshare -m --propagation private true 2>/dev/null; then
+        echo "run.sh: cannot make a mount namespace here: the journal part is skipped" >&2
+        journal=0
+    else
+        NBJ+=(--journal)
+        messages+=(journal_print journal_print_loc journal_send journal_sendv)
+    fi
+fi
+
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "kernel: $(uname -sr)"
@@ -103,28 +129,39 @@ run() { env -i "${BENCH_ENV[@]}" "$@"; }
     echo "libsystemd: $(dpkg-query -W -f='${Package} ${Version}' libsystemd0 2>/dev/null || echo "$SYSTEM_LIB")"
     echo "sdlite: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
     echo "environment: env -i ${BENCH_ENV[*]}" | sed "s|$T|\$TMP|"
-    echo "command: bench/run.sh --rounds $rounds --spawn-rounds $spawn_rounds --calls $calls"
+    echo "command: bench/run.sh --rounds $rounds --spawn-rounds $spawn_rounds --calls $calls$([ "$journal" = 1 ] || echo " --no-journal")"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    [ -z "$note" ] || echo "note: $note"
 } > "$out/machine.txt"
 
 # ------------------------------------------------------------------ 1. ns per call
 echo
 echo "== 1. ns per call (interleaved, $rounds rounds)"
-run "${NB[@]}" bench --rounds "$rounds" --warmup $((quick ? 10 : 50)) --csv-dir "$out"
+run "${NBJ[@]}" bench --rounds "$rounds" --warmup $((quick ? 10 : 50)) --csv-dir "$out"
 
 # ------------------------------------------------------------------ 2. instructions and syscalls
 echo
 echo "== 2. instructions (callgrind) and syscalls (strace) per call, $calls calls each"
 entry() { # the function whose inclusive cost is one call
-    case $1/$2 in floor/*) echo floor_send ;; */fd) echo sd_pid_notify_with_fds ;; *) echo sd_notify ;; esac
+    case $1/$2 in
+        floor/journal_*) echo journal_floor_send ;;
+        floor/*) echo floor_send ;;
+        */fd) echo sd_pid_notify_with_fds ;;
+        */journal_print) echo sd_journal_print ;;
+        */journal_print_loc) echo sd_journal_print_with_location ;;
+        */journal_send) echo sd_journal_send ;;
+        */journal_sendv) echo sd_journal_sendv ;;
+        *) echo sd_notify ;;
+    esac
 }
 echo "message,method,instructions_per_call,calls" > "$out/instructions.csv"
-echo "message,method,syscalls_per_call,calls,syscalls" > "$out/syscalls.csv"
-printf '%-9s %-11s %14s %10s  %s\n' message method instructions syscalls "syscalls of one call"
-for msg in watchdog status fd; do
+echo "message,method,syscalls_per_call,calls,syscalls,first_call_syscalls" > "$out/syscalls.csv"
+printf '%-17s %-11s %12s %9s  %s\n' message method instructions syscalls "syscalls of one call [of the first]"
+for msg in "${messages[@]}"; do
     for m in floor sdlite libsystemd; do
         cg=$T/cg.out
         run valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$cg" \
-            "${NB[@]}" calls "$m" "$msg" "$calls" > "$T/vg.out" 2> "$T/vg.err" \
+            "${NBJ[@]}" calls "$m" "$msg" "$calls" > "$T/vg.out" 2> "$T/vg.err" \
             || { cat "$T/vg.out" "$T/vg.err" >&2; exit 1; }
         fn=$(entry "$m" "$msg")
         ir=$(callgrind_annotate --inclusive=yes --auto=no "$cg" |
@@ -134,7 +171,7 @@ for msg in watchdog status fd; do
         echo "$msg,$m,$ipc,$calls" >> "$out/instructions.csv"
 
         st=$T/strace.out
-        run strace -f -qq -o "$st" "${NB[@]}" calls "$m" "$msg" "$calls" > /dev/null
+        run strace -f -qq -o "$st" "${NBJ[@]}" calls "$m" "$msg" "$calls" > /dev/null
         # syscalls strictly between the markers, one batch after another
         awk '/sdlite-bench:begin/ { on = 1; next } /sdlite-bench:end/ { on = 0; next }
              on && /^[0-9]+ +[a-z_0-9]+\(/ { n++ } END { print n + 0 }' "$st" > "$T/n"
@@ -146,8 +183,12 @@ for msg in watchdog status fd; do
                                                      if (n++ && $0 == first) exit
                                                      if (n == 1) first = $0
                                                      printf "%s%s", sep, $0; sep = " " }' "$st")
-        echo "$msg,$m,$spc,$calls,$names" >> "$out/syscalls.csv"
-        printf '%-9s %-11s %14s %10s  %s\n' "$msg" "$m" "$ipc" "$spc" "$names"
+        # the process's first call of this method (the journal's socket is made there)
+        first=$(awk '/sdlite-bench:first-end/ { exit } /sdlite-bench:first"/ { on = 1; next }
+                     on && /^[0-9]+ +[a-z_0-9]+\(/ { sub(/^[0-9]+ +/, ""); sub(/\(.*/, "")
+                                                     printf "%s%s", sep, $0; sep = " " }' "$st")
+        echo "$msg,$m,$spc,$calls,$names,$first" >> "$out/syscalls.csv"
+        printf '%-17s %-11s %12s %9s  %s [%s]\n' "$msg" "$m" "$ipc" "$spc" "$names" "$first"
     done
 done
 
@@ -191,5 +232,5 @@ md=$out/RESULTS.md
 "$PY" "$here/report.py" "$out" "$md"
 if [ "$plot" = 1 ]; then
     "$PY" "$here/plot.py" "$out" "$out/ns-per-call.png"
-    echo "plot: $out/ns-per-call.png"
+    echo "plot: $out/ns-per-call.png$([ "$journal" = 1 ] && echo ", $out/journal-ns-per-call.png")"
 fi

@@ -20,32 +20,43 @@ int sdlite_journal_send_located(const char *file, const char *line, const char *
 /* libsystemd's limit on one formatted message (LONG_LINE_MAX, less "MESSAGE="). */
 #define MESSAGE_MAX (1024 * 1024 - 8)
 
+static int is_whitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Drops trailing spaces, tabs, newlines and carriage returns, as systemd's strstrip() does to
- * what it formats: a string that is nothing but those is left alone. */
-static void strip_trailing_whitespace(char *s) {
-        char *end = NULL;
-        size_t i;
-        for (i = 0; s[i]; i++)
-                if (!strchr(" \t\n\r", s[i]))
-                        end = s + i + 1;
-        if (end)
-                *end = 0;
+ * what it formats: a string that is nothing but those is left alone. The string ends at its
+ * first NUL, as libsystemd measures it (strlen), whatever the formatted length was. Returns
+ * the new length. */
+static size_t strip_trailing_whitespace(char *s) {
+        size_t n = strlen(s), end = n;
+        while (end > 0 && is_whitespace(s[end - 1]))
+                end--;
+        if (end == 0)
+                return n;
+        s[end] = 0;
+        return end;
 }
 
 /* sd_journal_printv and sd_journal_printv_with_location: MESSAGE=, PRIORITY= and, when
  * located, the location entries after them. */
 static int printv(int priority, int located, const char *file, const char *line, const char *func,
                   const char *format, va_list ap) {
-        char small[8 + LINE_MAX] = "MESSAGE=";
+        /* Not zero-filled (2 KiB for every call): vsnprintf terminates what it writes, and what
+         * it wrote before a failing conversion, which is then sent as 252 sends it. */
+        char small[8 + LINE_MAX];
         char prio[] = "PRIORITY=0";
         char *message = small, *large = NULL;
         struct iovec iov[2];
+        size_t length;
         va_list aq;
         int len, r;
 
         if (priority < 0 || priority > 7 || !format)
                 return -EINVAL;
 
+        memcpy(small, "MESSAGE=", 8);
+        small[8] = 0;
         va_copy(aq, ap);
         len = vsnprintf(small + 8, LINE_MAX, format, aq);
         va_end(aq);
@@ -61,17 +72,17 @@ static int printv(int priority, int located, const char *file, const char *line,
                 vsnprintf(large + 8, (size_t) len + 1, format, ap);
                 message = large;
         }
-        strip_trailing_whitespace(message);
-        if (!message[8]) {
+        length = strip_trailing_whitespace(message);
+        if (length == 8) {
                 free(large);
                 return 0;
         }
 
         prio[9] = (char) ('0' + priority);
         iov[0].iov_base = message;
-        iov[0].iov_len = strlen(message);
+        iov[0].iov_len = length;
         iov[1].iov_base = prio;
-        iov[1].iov_len = strlen(prio);
+        iov[1].iov_len = sizeof prio - 1;
         r = located ? sdlite_journal_send_located(file, line, func, iov, 2, 0) : sdlite_journal_sendv(iov, 2);
         free(large);
         return r;
@@ -192,9 +203,8 @@ static int sendv_formatted(int located, const char *file, const char *line, cons
                 va_end(aq);
                 if (r < 0)
                         break;
-                strip_trailing_whitespace(entry);
                 iov[n].iov_base = entry;
-                iov[n].iov_len = strlen(entry);
+                iov[n].iov_len = strip_trailing_whitespace(entry);
                 n++;
                 r = skip_arguments(format, &args);
                 if (r < 0)

@@ -15,18 +15,20 @@ pub const MAX_PARTS: usize = 4;
 pub struct Field<'a> {
     parts: [&'a [u8]; MAX_PARTS],
     count: usize,
+    len: usize,
 }
 
 impl<'a> Field<'a> {
     pub fn whole(bytes: &'a [u8]) -> Field<'a> {
-        Field { parts: [bytes, &[], &[], &[]], count: 1 }
+        Field { parts: [bytes, &[], &[], &[]], count: 1, len: bytes.len() }
     }
 
     /// `parts` beyond `MAX_PARTS` are not taken (callers pass constants of at most four).
     pub fn joined(parts: &[&'a [u8]]) -> Field<'a> {
-        let mut f = Field { parts: [&[]; MAX_PARTS], count: parts.len().min(MAX_PARTS) };
+        let mut f = Field { parts: [&[]; MAX_PARTS], count: parts.len().min(MAX_PARTS), len: 0 };
         for (slot, part) in f.parts.iter_mut().zip(parts) {
             *slot = part;
+            f.len += part.len();
         }
         f
     }
@@ -36,13 +38,13 @@ impl<'a> Field<'a> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.parts().iter().map(|p| p.len()).sum()
+        self.len
     }
 
     fn position(&self, byte: u8) -> Option<usize> {
         let mut offset = 0;
         for part in self.parts() {
-            if let Some(i) = part.iter().position(|&c| c == byte) {
+            if let Some(i) = crate::sys::memchr(part, byte) {
                 return Some(offset + i);
             }
             offset += part.len();
@@ -81,8 +83,8 @@ impl<'a> Field<'a> {
 /// How an entry goes on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Shape {
-    /// No newline anywhere: the entry as is, then `\n`.
-    Plain,
+    /// No newline anywhere: the entry as is, then `\n`. `eq` is where the `=` is.
+    Plain { eq: usize },
     /// The value holds a newline: name, `\n`, length, value, `\n`. `eq` is where the `=` is.
     Binary { eq: usize },
 }
@@ -97,7 +99,7 @@ pub fn shape(f: &Field) -> Result<Shape> {
     match f.position(b'\n') {
         Some(nl) if nl < eq => Err(Errno::EINVAL),
         Some(_) => Ok(Shape::Binary { eq }),
-        None => Ok(Shape::Plain),
+        None => Ok(Shape::Plain { eq }),
     }
 }
 
@@ -105,11 +107,8 @@ pub fn shape(f: &Field) -> Result<Shape> {
 /// `SYSLOG_IDENTIFIER` before the first `=`.
 pub fn is_identifier(f: &Field, shape: Shape) -> bool {
     const NAME: &[u8] = b"SYSLOG_IDENTIFIER";
-    let eq = match shape {
-        Shape::Plain => f.position(b'='),
-        Shape::Binary { eq } => Some(eq),
-    };
-    eq == Some(NAME.len()) && f.starts_with(NAME)
+    let (Shape::Plain { eq } | Shape::Binary { eq }) = shape;
+    eq == NAME.len() && f.starts_with(NAME)
 }
 
 /// systemd's string_is_safe(): what may go into the implicit SYSLOG_IDENTIFIER.
@@ -129,7 +128,7 @@ pub fn length_header(value_len: usize) -> [u8; 9] {
 /// Bytes `f` takes on the wire.
 pub fn wire_len(f: &Field, shape: Shape) -> usize {
     match shape {
-        Shape::Plain => f.len() + 1,
+        Shape::Plain { .. } => f.len() + 1,
         Shape::Binary { .. } => f.len() + 9,
     }
 }
@@ -137,7 +136,7 @@ pub fn wire_len(f: &Field, shape: Shape) -> usize {
 /// Upper bound of the pieces `f` takes on the wire.
 pub fn max_pieces(f: &Field, shape: Shape) -> usize {
     match shape {
-        Shape::Plain => f.count + 1,
+        Shape::Plain { .. } => f.count + 1,
         Shape::Binary { .. } => 2 * f.count + 2,
     }
 }
@@ -151,7 +150,11 @@ pub trait Sink<'a> {
 pub fn encode<'a>(f: &Field<'a>, shape: Shape, header: &'a [u8], sink: &mut impl Sink<'a>) {
     let len = f.len();
     match shape {
-        Shape::Plain => f.each_piece(0, len, |p| sink.piece(p)),
+        Shape::Plain { .. } => {
+            for p in f.parts() {
+                sink.piece(p);
+            }
+        }
         Shape::Binary { eq } => {
             f.each_piece(0, eq, |p| sink.piece(p));
             sink.piece(header);
@@ -176,7 +179,7 @@ mod tests {
         let s = shape(&f)?;
         let h = match s {
             Shape::Binary { eq } => length_header(f.len() - eq - 1),
-            Shape::Plain => [0; 9],
+            Shape::Plain { .. } => [0; 9],
         };
         let mut out = Bytes(Vec::new());
         encode(&f, s, &h, &mut out);

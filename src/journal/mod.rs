@@ -10,6 +10,7 @@ mod stream;
 mod transport;
 
 use crate::errno::{Errno, Result};
+use crate::bytes::StackBuf;
 use crate::sys::{self, IoSlice};
 pub use field::Field;
 use field::{Shape, Sink};
@@ -19,6 +20,10 @@ use field::{Shape, Sink};
 const STACK_PIECES: usize = 64;
 /// Binary (multi-line) values whose length headers fit beside them.
 const STACK_HEADERS: usize = 8;
+/// Entries up to this many bytes on the wire are copied into one buffer on the stack and reach
+/// the kernel as one piece: for a small entry the kernel's walk over a gather list costs more
+/// than the copy (bench/: 13 pieces cost 275-445 ns more per sendmsg than 1; the copy 43-76 ns).
+const STACK_BYTES: usize = 2048;
 
 /// What the checking pass learnt about the entries.
 struct Plan {
@@ -52,18 +57,28 @@ pub fn sendv(entries: Entries) -> Result<()> {
     let fields = entries.iter();
     let mut headers = [[0u8; 9]; STACK_HEADERS];
     let mut plan = Plan { pieces: 0, bytes: 0, binary: 0, has_identifier: false };
+    // One pass checks every entry and, while the entry still fits, encodes it into `small`.
+    let mut small = StackBuf::<STACK_BYTES>::new();
     for f in fields.clone() {
         let f = f.ok_or(Errno::EINVAL)?;
         let shape = field::shape(&f)?;
-        if let Shape::Binary { eq } = shape {
-            if let Some(h) = headers.get_mut(plan.binary) {
-                *h = field::length_header(f.len() - eq - 1);
+        let header = match shape {
+            Shape::Binary { eq } => {
+                let h = field::length_header(f.len() - eq - 1);
+                if let Some(slot) = headers.get_mut(plan.binary) {
+                    *slot = h;
+                }
+                plan.binary += 1;
+                h
             }
-            plan.binary += 1;
-        }
+            Shape::Plain { .. } => [0; 9],
+        };
         plan.has_identifier |= field::is_identifier(&f, shape);
         plan.pieces = plan.pieces.saturating_add(field::max_pieces(&f, shape));
         plan.bytes = plan.bytes.saturating_add(field::wire_len(&f, shape));
+        if !small.overflowed() {
+            field::encode(&f, shape, &header, &mut Copy(&mut small));
+        }
     }
     if plan.pieces == 0 {
         return Err(Errno::EINVAL);
@@ -76,6 +91,12 @@ pub fn sendv(entries: Entries) -> Result<()> {
     if let Some(name) = identifier {
         plan.pieces += 3;
         plan.bytes = plan.bytes.saturating_add(b"SYSLOG_IDENTIFIER=".len() + name.len() + 1);
+        for p in [&b"SYSLOG_IDENTIFIER="[..], name, b"\n"] {
+            small.push(p);
+        }
+    }
+    if !small.overflowed() {
+        return transport::send(&mut [IoSlice::new(small.bytes())]);
     }
 
     if plan.pieces <= STACK_PIECES && plan.binary <= STACK_HEADERS {
@@ -101,7 +122,7 @@ where
         let Ok(shape) = field::shape(&f) else { continue };
         let header: &[u8] = match shape {
             Shape::Binary { .. } => binary.next().map_or(&[][..], |h| &h[..]),
-            Shape::Plain => &[],
+            Shape::Plain { .. } => &[],
         };
         field::encode(&f, shape, header, sink);
     }
@@ -122,7 +143,7 @@ where
         let Ok(shape) = field::shape(&f) else { continue };
         let header = match shape {
             Shape::Binary { eq } => field::length_header(f.len() - eq - 1),
-            Shape::Plain => [0; 9],
+            Shape::Plain { .. } => [0; 9],
         };
         let mut copy = Copy(sink);
         field::encode(&f, shape, &header, &mut copy);
@@ -160,10 +181,27 @@ impl Buffer<'_> {
     }
 }
 
-/// Adapts `Buffer` to `Sink` for bytes of any lifetime: they are copied at once.
-struct Copy<'s, 'm>(&'s mut Buffer<'m>);
+/// Where bytes can be copied to.
+trait Write {
+    fn write(&mut self, b: &[u8]);
+}
 
-impl<'a> Sink<'a> for Copy<'_, '_> {
+impl Write for Buffer<'_> {
+    fn write(&mut self, b: &[u8]) {
+        Buffer::write(self, b);
+    }
+}
+
+impl<const N: usize> Write for StackBuf<N> {
+    fn write(&mut self, b: &[u8]) {
+        self.push(b);
+    }
+}
+
+/// Adapts a `Write` to `Sink` for bytes of any lifetime: they are copied at once.
+struct Copy<'s, W: Write>(&'s mut W);
+
+impl<'a, W: Write> Sink<'a> for Copy<'_, W> {
     fn piece(&mut self, bytes: &'a [u8]) {
         self.0.write(bytes);
     }

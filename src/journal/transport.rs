@@ -97,7 +97,7 @@ fn payload_file() -> Result<(Fd, bool)> {
     match sys::memfd_create(name, libc::MFD_ALLOW_SEALING | libc::MFD_CLOEXEC) {
         Ok(fd) => Ok((fd, true)),
         Err(Errno(libc::ENOSYS)) => {
-            let mut template = *b"/dev/shm/sd-journal-XXXXXX\0";
+            let mut template = *b"/dev/shm/systemd-tmp-XXXXXX\0";
             sys::open_tmpfile_unlinkable(c"/dev/shm", &mut template).map(|fd| (fd, false))
         }
         Err(e) => Err(e),

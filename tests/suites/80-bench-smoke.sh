@@ -8,6 +8,11 @@
 #   c. user-space instructions per call under callgrind (exact and repeatable), ours and
 #      libsystemd's, reported; asserted against MAX_INSN_RATIO below when it is set
 #   d. `notify-bench load` on ours: one shared object added, sd_notify returns 1
+#   e. the journal calls (sd_journal_print, with location, send with 5 fields, sendv with 5
+#      iovecs; root: notify-bench --journal binds the journal's receiver in a private mount
+#      namespace of its own): a few interleaved rounds with every datagram checked (exactly the
+#      expected bytes), and under strace exactly 1 system call per call after the first (sendmsg)
+#      for ours, for every call
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed. CI=true never skips.
 set -u
 
@@ -35,7 +40,7 @@ command -v cc >/dev/null || skip_or_fail "no C compiler (apt-get install gcc)"
 
 T=$(mktemp -d) || { echo "FAIL: mktemp"; exit 1; }
 trap 'rm -rf "$T"' EXIT
-if ! cc -O2 -Wall -Wextra -Werror -o "$T/notify-bench" "$ROOT/bench/notify-bench.c" 2> "$T/cc.err"; then
+if ! cc -O2 -Wall -Wextra -Werror -fmacro-prefix-map="$ROOT/=" -o "$T/notify-bench" "$ROOT/bench/notify-bench.c" 2> "$T/cc.err"; then
     cat "$T/cc.err"; echo "FAIL: bench/notify-bench.c does not build"; exit 1
 fi
 pass "bench/notify-bench.c builds (-Wall -Wextra -Werror)"
@@ -139,6 +144,55 @@ else
 fi
 kill "$serve" 2>/dev/null; wait "$serve" 2>/dev/null
 grep -q '^notify-bench serve: 1 datagrams$' "$T/serve.err" || fail "receiver: $(cat "$T/serve.err")"
+
+# ------------------------------------------------------------------ e. the journal calls
+JMSGS="journal_print journal_print_loc journal_send journal_sendv"
+journal_ok=1
+if [ "$(id -u)" != 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
+    journal_ok=0
+    if [ "${CI:-}" = true ]; then
+        fail "journal part: needs root and a private mount namespace (CI=true: not skipped)"
+    else
+        echo "  .. journal part skipped: needs root and a private mount namespace"
+    fi
+fi
+if [ "$journal_ok" = 1 ]; then
+    if run "${NB[@]}" --journal bench --rounds 10 --warmup 2 --batch 8 > "$T/jbench.out" 2>&1; then
+        line=$(grep '^datagrams:' "$T/jbench.out")
+        # (10 + 2) rounds x 7 messages (3 notify, 4 journal) x 3 methods x 8 calls
+        if [ "$line" = "datagrams: 2016 sent, 2016 received intact, 0 bad" ]; then
+            pass "bench --journal --rounds 10: $line"
+        else
+            cat "$T/jbench.out"; fail "bench --journal --rounds 10: unexpected '$line'"
+        fi
+    else
+        cat "$T/jbench.out"; fail "bench --journal --rounds 10 exited non-zero"
+    fi
+    for msg in $JMSGS; do
+        for m in sdlite libsystemd floor; do
+            st=$T/st.$m.$msg
+            if ! run strace -f -qq -o "$st" "${NB[@]}" --journal calls "$m" "$msg" "$K" > "$T/calls.out" 2>&1; then
+                cat "$T/calls.out"; fail "strace: --journal calls $m $msg $K failed"; continue
+            fi
+            grep -q "^datagrams: $((K + 8)) sent, $((K + 8)) received intact, 0 bad$" "$T/calls.out" ||
+                fail "--journal calls $m $msg: $(grep '^datagrams' "$T/calls.out")"
+            n=$(count_syscalls "$st")
+            names=$(awk '/sdlite-bench:begin/ { on = 1; next } /sdlite-bench:end/ { on = 0; next }
+                         on && /^[0-9]+ +[a-z_0-9]+\(/ { sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print }' "$st" | sort | uniq -c |
+                    awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
+            per=$(awk -v n="$n" -v k="$K" 'BEGIN { printf "%g", n / k }')
+            if [ "$m" = sdlite ]; then
+                if [ "$n" = "$K" ] && [ "$names" = "sendmsg x$K" ]; then
+                    pass "syscalls per call after the first, sdlite, $msg: 1 (sendmsg)"
+                else
+                    fail "syscalls per call after the first, sdlite, $msg: $per ($names), want exactly 1 (sendmsg)"
+                fi
+            else
+                echo "  .. syscalls per call after the first, $m, $msg: $per ($names)"
+            fi
+        done
+    done
+fi
 
 [ "$failed" = 0 ] && echo "80-bench-smoke: all checks passed"
 exit "$failed"
