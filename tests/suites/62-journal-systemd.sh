@@ -164,7 +164,7 @@ for side, pid in pids.items():
                 loc_bad.append(m[4] + ": has location fields")
         elif (g(e, "CODE_FILE"), g(e, "CODE_LINE"), g(e, "CODE_FUNC")) != (SRC.encode(), m[1].encode(), m[2].encode()):
             loc_bad.append("%s: CODE_FILE/LINE/FUNC %r %r %r, want %s %s %s" % (m[4], g(e, "CODE_FILE"), g(e, "CODE_LINE"), g(e, "CODE_FUNC"), SRC, m[1], m[2]))
-    ok(not loc_bad, "(c) %s: CODE_FILE=%s, CODE_LINE and CODE_FUNC (main, vlog) as the manifest says on the 16 macro calls; none on the plain (sd_journal_print)() and (sd_journal_send)() %s"
+    ok(not loc_bad, "(c) %s: CODE_FILE=%s, CODE_LINE and CODE_FUNC (main, vlog) as the manifest says on the 17 macro calls; none on the plain (sd_journal_print)() and (sd_journal_send)() %s"
        % (U, SRC.rsplit("/", 1)[-1], "; ".join(loc_bad[:3])))
     ok(all(g(e, "SYSLOG_IDENTIFIER") == b"journal-real" for e in native), "(c) %s: SYSLOG_IDENTIFIER=journal-real (implicit) on every native entry" % U)
     want_prio = [b"%d" % p for p in range(8)] + [b"6", b"5", b"5", b"4", b"4", None, b"5", b"3", b"3", None, None]
