@@ -35,11 +35,17 @@ TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd
 
 all: $(B)/$(REALNAME) $(B)/libsystemd.a $(B)/pkgconfig/libsystemd.pc
 
-# cargo decides what is stale; the archive is its output.
-rust:
+# cargo decides what is stale; the archive is its output. The recipe is on the archive itself
+# (forced), so that make looks at its time again after cargo ran and relinks what depends on it
+# in the same run (with a recipe-less `$(RUST_A): rust`, the first make after a source change
+# rebuilt the archive but kept the old shared object).
+rust: $(RUST_A)
+
+$(RUST_A): FORCE
 	$(CARGO) build --release --locked
 
-$(RUST_A): rust
+.PHONY: FORCE
+FORCE:
 
 # The shared object is linked here rather than by cargo: a cdylib cannot put rustc's exports
 # into libsystemd's version nodes. -u pulls each exported symbol (and only what it needs) out

@@ -14,6 +14,7 @@ mod sys;
 
 // One folder per libsystemd family, each with its own C surface (`ffi.rs`).
 pub mod daemon;
+pub mod id128;
 
 #[cfg(feature = "std")]
 pub mod fuzzing;
