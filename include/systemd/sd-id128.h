@@ -22,8 +22,9 @@
 #  define _sd_const_ __attribute__((__const__))
 #endif
 
+/* The same definition as systemd's, with a condition that is also -Wundef-clean in C++ and C89. */
 #ifndef _SD_ARRAY_STATIC
-#  if __STDC_VERSION__ >= 199901L && !defined(__cplusplus)
+#  if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L && !defined(__cplusplus)
 #    define _SD_ARRAY_STATIC static
 #  else
 #    define _SD_ARRAY_STATIC
