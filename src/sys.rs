@@ -323,7 +323,13 @@ pub type KeySerial = i32;
 pub fn request_key(kind: &CStr, description: &CStr) -> Result<KeySerial> {
     // SAFETY: both strings are NUL-terminated; a null callout and destination keyring are allowed.
     let r = unsafe {
-        libc::syscall(libc::SYS_request_key, kind.as_ptr(), description.as_ptr(), core::ptr::null::<u8>(), 0)
+        libc::syscall(
+            libc::SYS_request_key,
+            kind.as_ptr(),
+            description.as_ptr(),
+            core::ptr::null::<libc::c_char>(),
+            0 as libc::c_long,
+        )
     };
     check_long(r).map(|k| k as KeySerial)
 }
@@ -336,7 +342,9 @@ const KEYCTL_READ: libc::c_long = 11;
 /// kernel has, which may exceed `buf`.
 fn keyctl_into(op: libc::c_long, key: KeySerial, buf: &mut [u8]) -> Result<usize> {
     // SAFETY: `buf` is writable for its length, which the kernel is told and respects.
-    let r = unsafe { libc::syscall(libc::SYS_keyctl, op, key as libc::c_long, buf.as_mut_ptr(), buf.len(), 0) };
+    let r = unsafe {
+        libc::syscall(libc::SYS_keyctl, op, libc::c_long::from(key), buf.as_mut_ptr(), buf.len(), 0 as libc::c_long)
+    };
     check_long(r).map(|n| n as usize)
 }
 

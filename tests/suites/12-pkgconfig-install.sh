@@ -57,9 +57,11 @@ mk() { env -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR -u PKGCONFIGDIR \
 # expect_tree SCAN DESTDIR LIBDIR INCDIR PCDIR BINDIR: the files under SCAN are exactly the
 # installed ones, at DESTDIR+dir, with their links, modes and bytes.
 expect_tree() {
-    local scan=$1 dir=$2 lib=$3 inc=$4 pcd=$5 bin=$6 ok=1 f want have
+    local scan=$1 dir=$2 lib=$3 inc=$4 pcd=$5 bin=$6 ok=1 f h want have headers=()
+    # every header of include/systemd/ (one per family), installed as it is
+    for h in "$ROOT"/include/systemd/*.h; do headers+=("$inc/systemd/${h##*/}"); done
     want=$(printf '%s\n' "$lib/$REAL" "$lib/libsystemd.so.0" "$lib/libsystemd.so" "$lib/libsystemd.a" \
-                         "$inc/systemd/sd-daemon.h" "$pcd/libsystemd.pc" "$bin/sdlite-listen" |
+                         "${headers[@]}" "$pcd/libsystemd.pc" "$bin/sdlite-listen" |
            awk -v d="$dir" '{ print d $0 }' | sort)
     have=$(find "$scan" -type f -o -type l | sort)
     if [ "$want" != "$have" ]; then
@@ -71,13 +73,15 @@ expect_tree() {
     [ "$(readlink "$dir$lib/libsystemd.so")" = libsystemd.so.0 ] || { fail "$lib/libsystemd.so -> $(readlink "$dir$lib/libsystemd.so")"; ok=0; }
     cmp -s "$dir$lib/$REAL" "$BUILD/$REAL" || { fail "$lib/$REAL is not build/$REAL"; ok=0; }
     cmp -s "$dir$lib/libsystemd.a" "$BUILD/libsystemd.a" || { fail "$lib/libsystemd.a is not build/libsystemd.a"; ok=0; }
-    cmp -s "$dir$inc/systemd/sd-daemon.h" "$ROOT/include/systemd/sd-daemon.h" || { fail "the installed header is not include/systemd/sd-daemon.h"; ok=0; }
-    for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "$inc/systemd/sd-daemon.h:644" "$pcd/libsystemd.pc:644" \
+    for h in "${headers[@]}"; do
+        cmp -s "$dir$h" "$ROOT/include/systemd/${h##*/}" || { fail "the installed $h is not include/systemd/${h##*/}"; ok=0; }
+    done
+    for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "${headers[@]/%/:644}" "$pcd/libsystemd.pc:644" \
              "$bin/sdlite-listen:755"; do
         have=$(stat -c %a "$dir${f%:*}")
         [ "$have" = "${f##*:}" ] || { fail "${f%:*} has mode $have, expected ${f##*:}"; ok=0; }
     done
-    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/sd-daemon.h, $pcd/libsystemd.pc, $bin/sdlite-listen (modes 755/644, same bytes as the build)"
+    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/{$(cd "$ROOT/include/systemd" && ls -- *.h | paste -sd, -)}, $pcd/libsystemd.pc, $bin/sdlite-listen (modes 755/644, same bytes as the build)"
 }
 # pc_vars PCFILE PREFIX LIBDIR INCDIR: the .pc's variables as make was told.
 pc_vars() {
