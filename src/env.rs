@@ -58,6 +58,16 @@ unsafe fn value_of(entry: *const u8, name: &[u8]) -> Option<&'static CStr> {
     Some(unsafe { CStr::from_ptr(entry.add(name.len() + 1).cast()) })
 }
 
+/// secure_getenv(3): `get`, except that a process running set-user-ID, set-group-ID or with
+/// gained capabilities sees no variable at all (libsystemd reads `$INVOCATION_ID` this way).
+pub fn secure_get(name: &CStr) -> Option<&'static CStr> {
+    if crate::sys::secure_execution() {
+        None
+    } else {
+        get(name)
+    }
+}
+
 pub fn unset(name: &CStr) {
     // unsetenv only fails for an invalid name; ours are constants.
     // SAFETY: `name` is NUL-terminated.
@@ -71,3 +81,4 @@ pub const LISTEN_PID: &CStr = c"LISTEN_PID";
 pub const LISTEN_FDS: &CStr = c"LISTEN_FDS";
 pub const LISTEN_FDNAMES: &CStr = c"LISTEN_FDNAMES";
 pub const LISTEN_PIDFDID: &CStr = c"LISTEN_PIDFDID";
+pub const INVOCATION_ID: &CStr = c"INVOCATION_ID";

@@ -23,6 +23,13 @@ impl Errno {
     pub const ENOTDIR: Errno = Errno(libc::ENOTDIR);
     pub const EADDRINUSE: Errno = Errno(libc::EADDRINUSE);
     pub const EPFNOSUPPORT: Errno = Errno(libc::EPFNOSUPPORT);
+    pub const ENXIO: Errno = Errno(libc::ENXIO);
+    pub const EPERM: Errno = Errno(libc::EPERM);
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    pub const EINTR: Errno = Errno(libc::EINTR);
+    pub const ENOSYS: Errno = Errno(libc::ENOSYS);
+    pub const ENOMEDIUM: Errno = Errno(libc::ENOMEDIUM);
+    pub const ENOPKG: Errno = Errno(libc::ENOPKG);
 
     /// The calling thread's `errno`, read right after a failed libc call.
     pub fn last() -> Errno {

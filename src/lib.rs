@@ -15,6 +15,7 @@ mod sys;
 
 // One folder per libsystemd family, each with its own C surface (`ffi.rs`).
 pub mod daemon;
+pub mod id128;
 pub mod journal;
 
 #[cfg(feature = "std")]

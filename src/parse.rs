@@ -91,6 +91,27 @@ pub fn parse_pid(s: &CStr) -> Result<libc::pid_t> {
     Ok(pid)
 }
 
+/// systemd's parse_uid (and parse_gid): strictly decimal, no sign, no leading whitespace, no
+/// leading zero, fits 32 bits; the two values that mean "no such ID" ((uid_t) -1 and its 16-bit
+/// form) are ENXIO.
+pub fn parse_uid(s: &CStr) -> Result<u32> {
+    let field = s.to_bytes();
+    match field.first() {
+        // strchr(WHITESPACE, s[0]) also matches the terminating NUL: "" is refused here too.
+        None => return Err(Errno::EINVAL),
+        Some(c) if WHITESPACE.contains(c) => return Err(Errno::EINVAL),
+        Some(b'+' | b'-') => return Err(Errno::EINVAL),
+        Some(b'0') if field.len() > 1 => return Err(Errno::EINVAL),
+        Some(_) => {}
+    }
+    let v = finish(field.len(), sys::strtoul(s, 10))?;
+    let uid = u32::try_from(v).map_err(|_| Errno::ERANGE)?;
+    if uid == u32::MAX || uid == 0xFFFF {
+        return Err(Errno::ENXIO);
+    }
+    Ok(uid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +158,24 @@ mod tests {
         assert_eq!(pid_of("4294967297"), Err(Errno::ERANGE));
         assert_eq!(pid_of("2147483648"), Err(Errno::ERANGE));
         assert_eq!(pid_of("2147483647"), Ok(i32::MAX));
+    }
+
+    #[test]
+    fn uid_rules() {
+        let uid_of = |s: &str| parse_uid(&CString::new(s).unwrap());
+        assert_eq!(uid_of("0"), Ok(0));
+        assert_eq!(uid_of("1000"), Ok(1000));
+        assert_eq!(uid_of("4294967294"), Ok(4294967294));
+        assert_eq!(uid_of("4294967295"), Err(Errno::ENXIO));
+        assert_eq!(uid_of("65535"), Err(Errno::ENXIO));
+        assert_eq!(uid_of("4294967296"), Err(Errno::ERANGE));
+        assert_eq!(uid_of(""), Err(Errno::EINVAL));
+        assert_eq!(uid_of(" 1"), Err(Errno::EINVAL));
+        assert_eq!(uid_of("+1"), Err(Errno::EINVAL));
+        assert_eq!(uid_of("-1"), Err(Errno::EINVAL));
+        assert_eq!(uid_of("01"), Err(Errno::EINVAL));
+        assert_eq!(uid_of("0x1"), Err(Errno::EINVAL));
+        assert_eq!(uid_of("1 "), Err(Errno::EINVAL));
     }
 
     #[test]

@@ -536,3 +536,79 @@ pub fn memchr(haystack: &[u8], byte: u8) -> Option<usize> {
     let p = unsafe { libc::memchr(haystack.as_ptr().cast(), byte.into(), haystack.len()) };
     (!p.is_null()).then(|| p as usize - haystack.as_ptr() as usize)
 }
+
+/// open(2) for reading, the way systemd opens the files it reads IDs from: close-on-exec, and
+/// never becoming the controlling terminal should the path name one.
+pub fn open_read(path: &CStr) -> Result<Fd> {
+    // SAFETY: `path` is NUL-terminated.
+    check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY) }).map(Fd)
+}
+
+pub fn read(fd: &Fd, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `buf` is writable for its length; the kernel writes at most that many bytes.
+    check_size(unsafe { libc::read(fd.0, buf.as_mut_ptr().cast(), buf.len()) })
+}
+
+/// getrandom(2) into `buf`; a short count is possible (a signal), as the caller knows.
+pub fn getrandom(buf: &mut [u8], flags: libc::c_uint) -> Result<usize> {
+    // SAFETY: `buf` is writable for its length.
+    check_size(unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), flags) })
+}
+
+fn check_long(r: libc::c_long) -> Result<libc::c_long> {
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r)
+    }
+}
+
+/// A key serial number of the kernel's key retention service.
+pub type KeySerial = i32;
+
+/// request_key(2) without a callout: finds a key in the caller's keyrings or fails (ENOKEY),
+/// never asks user space to make one.
+pub fn request_key(kind: &CStr, description: &CStr) -> Result<KeySerial> {
+    // SAFETY: both strings are NUL-terminated; a null callout and destination keyring are allowed.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_request_key,
+            kind.as_ptr(),
+            description.as_ptr(),
+            core::ptr::null::<libc::c_char>(),
+            0 as libc::c_long,
+        )
+    };
+    check_long(r).map(|k| k as KeySerial)
+}
+
+// From <linux/keyctl.h>; the libc crate does not carry them for glibc targets.
+const KEYCTL_DESCRIBE: libc::c_long = 6;
+const KEYCTL_READ: libc::c_long = 11;
+
+/// keyctl(KEYCTL_DESCRIBE) or keyctl(KEYCTL_READ) into `buf`: returns the full size of what the
+/// kernel has, which may exceed `buf`.
+fn keyctl_into(op: libc::c_long, key: KeySerial, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `buf` is writable for its length, which the kernel is told and respects.
+    let r = unsafe {
+        libc::syscall(libc::SYS_keyctl, op, libc::c_long::from(key), buf.as_mut_ptr(), buf.len(), 0 as libc::c_long)
+    };
+    check_long(r).map(|n| n as usize)
+}
+
+/// The key's "type;uid;gid;perm;description" line, NUL-terminated.
+pub fn keyctl_describe(key: KeySerial, buf: &mut [u8]) -> Result<usize> {
+    keyctl_into(KEYCTL_DESCRIBE, key, buf)
+}
+
+/// The key's payload.
+pub fn keyctl_read(key: KeySerial, buf: &mut [u8]) -> Result<usize> {
+    keyctl_into(KEYCTL_READ, key, buf)
+}
+
+/// Whether this process runs set-user-ID, set-group-ID or with gained capabilities (AT_SECURE),
+/// when glibc's secure_getenv(3) pretends the environment is empty.
+pub fn secure_execution() -> bool {
+    // SAFETY: getauxval has no preconditions; it answers 0 for an absent entry.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+}

@@ -54,14 +54,14 @@ name=$(sed -n 's/^Name: *//p' "$BUILD/pkgconfig/libsystemd.pc")
 # make with only the variables given on its command line (none inherited from the environment).
 mk() { env -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR -u PKGCONFIGDIR \
            make --no-print-directory -C "$SDLITE_ROOT" -o all "$@" >"$T/make.out" 2>&1; }
-# Every generated header is installed (sd-daemon.h, sd-journal.h, sd-id128.h, ...).
-mapfile -t HEADERS < <(cd "$ROOT/include/systemd" && ls sd-*.h)
 # expect_tree SCAN DESTDIR LIBDIR INCDIR PCDIR BINDIR: the files under SCAN are exactly the
 # installed ones, at DESTDIR+dir, with their links, modes and bytes.
 expect_tree() {
-    local scan=$1 dir=$2 lib=$3 inc=$4 pcd=$5 bin=$6 ok=1 f want have
+    local scan=$1 dir=$2 lib=$3 inc=$4 pcd=$5 bin=$6 ok=1 f h want have headers=()
+    # every header of include/systemd/ (one per family), installed as it is
+    for h in "$ROOT"/include/systemd/*.h; do headers+=("$inc/systemd/${h##*/}"); done
     want=$(printf '%s\n' "$lib/$REAL" "$lib/libsystemd.so.0" "$lib/libsystemd.so" "$lib/libsystemd.a" \
-                         "${HEADERS[@]/#/$inc/systemd/}" "$pcd/libsystemd.pc" "$bin/sdlite-listen" |
+                         "${headers[@]}" "$pcd/libsystemd.pc" "$bin/sdlite-listen" |
            awk -v d="$dir" '{ print d $0 }' | sort)
     have=$(find "$scan" -type f -o -type l | sort)
     if [ "$want" != "$have" ]; then
@@ -73,16 +73,15 @@ expect_tree() {
     [ "$(readlink "$dir$lib/libsystemd.so")" = libsystemd.so.0 ] || { fail "$lib/libsystemd.so -> $(readlink "$dir$lib/libsystemd.so")"; ok=0; }
     cmp -s "$dir$lib/$REAL" "$BUILD/$REAL" || { fail "$lib/$REAL is not build/$REAL"; ok=0; }
     cmp -s "$dir$lib/libsystemd.a" "$BUILD/libsystemd.a" || { fail "$lib/libsystemd.a is not build/libsystemd.a"; ok=0; }
-    for h in "${HEADERS[@]}"; do
-        cmp -s "$dir$inc/systemd/$h" "$ROOT/include/systemd/$h" || { fail "the installed $h is not include/systemd/$h"; ok=0; }
+    for h in "${headers[@]}"; do
+        cmp -s "$dir$h" "$ROOT/include/systemd/${h##*/}" || { fail "the installed $h is not include/systemd/${h##*/}"; ok=0; }
     done
-    for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "${HEADERS[@]/%/:644}" "$pcd/libsystemd.pc:644" \
+    for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "${headers[@]/%/:644}" "$pcd/libsystemd.pc:644" \
              "$bin/sdlite-listen:755"; do
-        case $f in sd-*) f=$inc/systemd/$f ;; esac
         have=$(stat -c %a "$dir${f%:*}")
         [ "$have" = "${f##*:}" ] || { fail "${f%:*} has mode $have, expected ${f##*:}"; ok=0; }
     done
-    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/{${HEADERS[*]}}, $pcd/libsystemd.pc, $bin/sdlite-listen (modes 755/644, same bytes as the build)"
+    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/{$(cd "$ROOT/include/systemd" && ls -- *.h | paste -sd, -)}, $pcd/libsystemd.pc, $bin/sdlite-listen (modes 755/644, same bytes as the build)"
 }
 # pc_vars PCFILE PREFIX LIBDIR INCDIR: the .pc's variables as make was told.
 pc_vars() {
