@@ -98,7 +98,7 @@ _bind(sd_is_special          => [qw(int string)]                       => 'int')
 _bind(sd_is_mq               => [qw(int string)]                       => 'int');
 _bind(sd_is_socket           => [qw(int int int int)]                  => 'int');
 _bind(sd_is_socket_inet      => [qw(int int int int uint16)]           => 'int');
-_bind(sd_is_socket_unix      => [qw(int int int int opaque size_t)]    => 'int');
+_bind(sd_is_socket_unix      => [qw(int int int opaque size_t)]        => 'int');
 _bind(sd_is_socket_sockaddr  => [qw(int int opaque uint int)]          => 'int');
 _bind(sd_listen_fds          => [qw(int)]                              => 'int');
 _bind(sd_listen_fds_with_names => [qw(int opaque*)]                    => 'int');
@@ -176,10 +176,13 @@ sub sd_is_socket_inet {
     return _sd_is_socket_inet(_fd($fd), $family // 0, $type // 0, $listening // 0, $port // 0);
 }
 
+# C's form has five arguments; 0.07 documented six, with a family after the fd (its binding
+# passed them shifted): that form is taken too, and the family (AF_UNIX by definition) dropped.
 sub sd_is_socket_unix {
-    my ($fd, $family, $type, $listening, $path, $length) = @_;
+    splice @_, 1, 1 if @_ == 6;
+    my ($fd, $type, $listening, $path, $length) = @_;
     my ($ptr, $keep) = _cbuf($path);
-    return _sd_is_socket_unix(_fd($fd), $family // 0, $type // 0, $listening // 0, $ptr, $length // 0);
+    return _sd_is_socket_unix(_fd($fd), $type // 0, $listening // 0, $ptr, $length // 0);
 }
 
 sub sd_is_socket_sockaddr {
@@ -399,11 +402,14 @@ what C sees.
     int sd_is_mq( int fd, const char *path );
     int sd_is_socket( int fd, int family, int type, int listening );
     int sd_is_socket_inet( int fd, int family, int type, int listening, uint16_t port );
-    int sd_is_socket_unix( int fd, int family, int type, int listening, const char *path, size_t length );
+    int sd_is_socket_unix( int fd, int type, int listening, const char *path, size_t length );
 
 Called the same way from Perl: C<sd_notify(0, "READY=1")>. C<undef> for a path is C's C<NULL>
 (no path check). For C<sd_is_socket_unix>, C<$path> may hold NUL bytes (an abstract socket
 name, C<"\0name">) and C<$length> is passed as given, as in C (0: C<$path> ends at its first NUL).
+0.07 documented C<sd_is_socket_unix> with six arguments, a C<family> after the fd, which the C
+function does not have (its binding passed the arguments shifted): called with six, the
+family is dropped and the call is C's.
 See L<sd_notify(3)>, L<sd_booted(3)>, L<sd_listen_fds(3)>, L<sd_is_fifo(3)>.
 
 =head2 Added
