@@ -56,7 +56,9 @@ sub run_perl {
         open STDOUT, '>', $out or POSIX::_exit(120);
         open STDERR, '>', $err or POSIX::_exit(121);
         my @inc = map { "-I$_" } perl_inc();
-        { exec $^X, @{ $opt{SWITCHES} || [] }, @inc, '-e', $code, @{ $opt{ARGS} || [] } }
+        # the test's own command line: untainted, for the tests that run under -T
+        my @cmd = map { /\A(.*)\z/s } $^X, @{ $opt{SWITCHES} || [] }, @inc, '-e', $code, @{ $opt{ARGS} || [] };
+        { exec @cmd }
         POSIX::_exit(122);
     }
     waitpid $pid, 0;
