@@ -110,13 +110,16 @@ PERL
 
 # ---- where the library comes from
 SKIP: {
-    my $lib = $ENV{SDLITE_LIB};
-    skip 'SDLITE_LIB is not set: the build to find is not known', 4 unless $lib && -e $lib;
+    require Cwd;
+    skip "no library: $@", 4 unless eval { require Systemd::Daemon::XS; 1 };
+    my $installed = $Systemd::Daemon::XS::LIBDIR;
+    my $lib = $ENV{SDLITE_LIB} // (defined $installed ? "$installed/libsystemd.so.0" : undef);
+    skip 'neither SDLITE_LIB nor an installed directory: the library to find is not known', 4
+        unless defined $lib && $lib =~ m{/} && -e $lib;
     my $file = -d $lib ? "$lib/libsystemd.so.0" : $lib;
     (my $dir = $file) =~ s{/[^/]+\z}{};
     my $real = Cwd::realpath($file);
     my $probe = 'use Systemd::Daemon; use lib "t/lib"; use SdTest qw(maps_of); print "$Systemd::Daemon::XS::LIBRARY|$Systemd::Daemon::XS::FOUND_BY|", join(",", maps_of($$, qr/libsystemd/));';
-    require Cwd;
     my ($st, $out, $err) = perl_ok($probe, { SDLITE_LIB => $file });
     is($out, "$file|SDLITE_LIB=$file|$real", 'SDLITE_LIB=FILE: that file, and only it, is mapped') or diag($err);
     ($st, $out, $err) = perl_ok($probe, { SDLITE_LIB => $dir });
@@ -124,8 +127,6 @@ SKIP: {
     ($st, $out, $err) = perl_ok($probe, { SDLITE_LIB => 'libsystemd.so.0', LD_LIBRARY_PATH => $dir });
     is($out, "libsystemd.so.0|SDLITE_LIB=libsystemd.so.0|$real", 'SDLITE_LIB=libsystemd.so.0: by soname (LD_LIBRARY_PATH)') or diag($err);
     ($st, $out, $err) = perl_ok($probe, { SDLITE_LIB => undef, LD_LIBRARY_PATH => $dir });
-    require Systemd::Daemon::XS;
-    my $installed = $Systemd::Daemon::XS::LIBDIR;
     if (defined $installed) {
         my $want = Cwd::realpath("$installed/libsystemd.so.0") // '';
         is($out, "$installed/libsystemd.so.0|installed with sdlite in $installed|$want",
