@@ -99,6 +99,22 @@ PERL
     }
 }
 
+# ---- FFI::Platypus itself missing (a module on @INC that fails as a missing one does)
+{
+    require File::Temp;
+    my $fake = File::Temp::tempdir(CLEANUP => 1);
+    mkdir "$fake/FFI" or die;
+    open my $fh, '>', "$fake/FFI/Platypus.pm" or die;
+    print $fh qq{die "Can't locate FFI/Platypus.pm in \\\@INC (simulated)\\n";\n};
+    close $fh;
+    my ($st, $out, $err) = run_perl("use lib '$fake'; use Systemd::Daemon qw(-soft notify); print notify(READY => 1)");
+    is($out, -$ENOSYS, 'FFI::Platypus missing, -soft: the stubs') or diag($err);
+    is($err, "Can't locate FFI/Platypus.pm in \@INC (simulated) at -e line 1.\n", '... warning with the reason alone, at the use line');
+    ($st, $out, $err) = run_perl("use lib '$fake'; use Systemd::Daemon qw(notify);");
+    isnt($st, 0, 'FFI::Platypus missing, -hard: dies');
+    like($err, qr/\ACan't locate FFI\/Platypus\.pm in \@INC \(simulated\) at -e line 1\.\n/, '... with the reason');
+}
+
 # ---- Systemd::Daemon::XS used directly dies without a library; ::Stub always loads
 {
     my ($st, $out, $err) = perl_ok('use Systemd::Daemon::XS qw(:all);', \%MISSING);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2015  # A && pass || fail: pass always succeeds
 # 35-perl-module.sh -- perl/: the pure-Perl Systemd::Daemon (Systemd::Daemon 0.07's API on sdlite
 # through FFI::Platypus), as a CPAN user and as sdlite's `make install-perl` install it:
 #   a. the distribution: MANIFEST lists every file of perl/ and nothing else; no XS, no C, and
@@ -29,7 +30,6 @@ perl -e 'use FFI::Platypus 2.00; use Exporter::Tiny 1.002; 1' 2>/dev/null ||
     skip_or_fail "perl with FFI::Platypus >= 2 and Exporter::Tiny needed (make deps: libffi-platypus-perl libexporter-tiny-perl)"
 LIB=$SDLITE_BUILD/libsystemd.so.0
 [ -e "$LIB" ] || { echo "FAIL: $LIB missing: run make"; exit 1; }
-LIB_REAL=$(readlink -f "$LIB")
 SRC=$SDLITE_ROOT/perl
 scratch T
 t_start=$SECONDS
@@ -113,6 +113,7 @@ fi
 pm=$(find "$T/cpan" -path '*/Systemd/Daemon.pm' | head -1)
 if [ -n "$pm" ]; then
     inc=${pm%/Systemd/Daemon.pm}
+    # shellcheck disable=SC2016 # Perl code
     got=$(env -u SDLITE_LIB perl -I"$inc" -e 'use Systemd::Daemon qw(notify); print "$Systemd::Daemon::XS::LIBRARY ", $INC{"Systemd/Daemon.pm"}')
     [ "$got" = "$SDLITE_BUILD/libsystemd.so.0 $pm" ] && pass "make install DESTDIR=D: the installed module ($inc) loads $SDLITE_BUILD/libsystemd.so.0" ||
         fail "the installed module: '$got'"

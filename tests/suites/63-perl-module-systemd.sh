@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2317  # helpers below are called indirectly (sysns_wait_cmd)
+# shellcheck disable=SC2317,SC2015  # helpers called indirectly (sysns_wait_cmd); A && B || sysns_fail
 # 63-perl-module-systemd.sh -- perl/'s Systemd::Daemon, installed with `make install-perl`, under
 # a real systemd 252 in private namespaces (tests/lib/sysns.sh), all in one boot:
 #   a. the seed: the program of issue 12 byte for byte (plus the `use` lines it needs), written
@@ -143,7 +143,7 @@ check_state() { # NAME ERE-of-status... -- PROP=VALUE...
     # as 0.07's test: start it, look at it, then kill and stop it
     sysns_ctl start --no-block "$unit" || sysns_fail "(d) systemctl start $unit"
     if ! sysns_wait_cmd 4 all_match; then
-        echo "$st" | sed 's/^/      /'
+        printf '      %s\n' "${st//$'\n'/$'\n'      }"
         sysns_fail "(d) ${ARGS[$name]}: wanted ${props[*]} and /${res[*]}/: $(sysns_snap "$unit")"
     fi
     pass "(d) notify.pl ${ARGS[$name]}: ${props[*]}; systemctl status: $(grep -E -- "${res[0]}" <<<"$st" | sed 's/^ *//; s/ since .*//')"

@@ -36,8 +36,10 @@ sub _load_implementation {
     if (eval { require Systemd::Daemon::XS; 1 }) {
         $IMPLEMENTATION = 'Systemd::Daemon::XS';
     } else {
+        # the reason alone: not perl's trail of "Compilation failed in require at ..." lines,
+        # nor where it was raised
         my $error = $@;
-        $error =~ s/\s*(?:BEGIN failed--)?[Cc]ompilation (?:failed|aborted) in require.*\z//s;
+        $error =~ s/\n(?:BEGIN failed--compilation aborted|Compilation failed in require) .*\z//s;
         $error =~ s/ at \S+ line \d+\.?\n?\z//;
         chomp $error;
         croak $error if $hard;
@@ -480,6 +482,16 @@ The tags hold the new functions of their family (C<:sd_notify> now also imports 
 
 With C<unset_environment> true, C<%ENV> follows the C environment (0.07 left C<%ENV> holding
 variables the library had removed).
+
+=item *
+
+C<sd_is_socket_unix> takes C's five arguments (fd, type, listening, path, length). 0.07
+documented six, with a family after the fd, which C's function does not have (its binding passed
+them shifted, so the call could not work); six arguments are still taken, the family dropped.
+
+=item *
+
+File descriptors may be given as Perl handles as well as numbers, everywhere.
 
 =item *
 
