@@ -13,6 +13,8 @@
 #   c. make test with SDLITE_LIB unset: the module finds the library it was configured with
 #   d. make test on systemd's own libsystemd 252 (SDLITE_LIB): the same tests pass, so what they
 #      expect is libsystemd's behaviour, not sdlite's
+#   an old libsystemd (a stand-in with only the ten functions 0.07 bound): those are called,
+#      every later function returns -ENOSYS
 #   e. make install DESTDIR=D: the installed module loads the recorded library
 #   f. make install-perl PREFIX=P (top level): library and module installed together; the module
 #      maps P/lib/libsystemd.so.0 and nothing else; with DESTDIR it records P, not DESTDIR;
@@ -106,6 +108,39 @@ if [ -e "$SYSTEM_LIBSYSTEMD" ]; then
     prove_result "$T/test-system.log" "make test on systemd's libsystemd ($SYSTEM_LIBSYSTEMD), $((SECONDS - t0)) s"
 else
     info "no $SYSTEM_LIBSYSTEMD: the tests were not run on systemd's own library"
+fi
+
+# ------------------------------------------------------------------ an old libsystemd
+# A library with only the ten functions 0.07 bound (as a libsystemd before 209 would be for the
+# rest): they are called, every later one answers -ENOSYS.
+if command -v gcc >/dev/null 2>&1; then
+    {
+        echo '#include <sys/types.h>'
+        for f in 'sd_booted(void) { return 11; }' 'sd_is_fifo(int a, const char *b) { return 12; }' \
+                 'sd_is_mq(int a, const char *b) { return 13; }' 'sd_is_socket(int a, int b, int c, int d) { return 14; }' \
+                 'sd_is_socket_inet(int a, int b, int c, int d, unsigned short e) { return 15; }' \
+                 'sd_is_socket_unix(int a, int b, int c, const char *d, size_t e) { return 16; }' \
+                 'sd_is_special(int a, const char *b) { return 17; }' 'sd_listen_fds(int a) { return 18; }' \
+                 'sd_notify(int a, const char *b) { return 19; }' 'sd_pid_notify(pid_t p, int a, const char *b) { return 20; }'; do
+            echo "int $f"
+        done
+    } >"$T/old.c"
+    gcc -shared -fPIC -o "$T/libsystemd.so.0" "$T/old.c" || fail "building the old-library stand-in"
+    # shellcheck disable=SC2016 # Perl code
+    got=$(cd "$D" && SDLITE_LIB=$T perl -Iblib/lib -e '
+        use Systemd::Daemon qw(-hard :all);
+        print join(",", sd_booted(), sd_is_fifo(0, undef), sd_is_mq(0, undef), sd_is_socket(0, 0, 0, 0),
+                   sd_is_socket_inet(0, 0, 0, 0, 0), sd_is_socket_unix(0, 0, 0, undef, 0), sd_is_special(0, undef),
+                   sd_listen_fds(0), sd_notify(0, "A=1"), sd_pid_notify(0, 0, "A=1")), ";",
+              join(",", sd_watchdog_enabled(0) + 0, sd_notify_barrier(0, 1), sd_pid_notify_with_fds(0, 0, "A=1", []),
+                   sd_listen_fds_with_names(0) + 0, sd_is_socket_sockaddr(0, 0, "xx", 0), sd_journal_print(6, "x"),
+                   sd_journal_send("A=1"), sd_journal_sendv("A=1"), sd_journal_perror("x"), sd_journal_stream_fd("x", 6, 0),
+                   notify(READY => 1), notify(READY => 1, fds => [])), "\n"' 2>&1)
+    [ "$got" = "11,12,13,14,15,16,17,18,19,20;-38,-38,-38,-38,-38,-38,-38,-38,-38,-38,19,-38" ] &&
+        pass "a libsystemd with only 0.07's ten functions: they are called, every later one returns -ENOSYS" ||
+        fail "an old libsystemd: '$got'"
+else
+    info "no gcc: the old-libsystemd case was not tried"
 fi
 
 # ------------------------------------------------------------------ e. make install DESTDIR
