@@ -218,8 +218,8 @@ Systemd::Daemon 0.07's API, so that code written for it runs unchanged, on sdlit
 C<libsystemd.so.0> (a libsystemd that needs only libc) through L<FFI::Platypus>: no XS, no C
 compiler and no C<libsystemd-dev> to install it. It goes beyond 0.07 with
 C<sd_watchdog_enabled>, C<sd_notify_barrier>, fd passing, C<sd_listen_fds_with_names>,
-C<sd_is_socket_sockaddr>, C<sd_notifyf>, the sending side of the journal and two watchdog
-helpers.
+C<sd_is_socket_sockaddr>, C<sd_notifyf>, the sending side of the journal and
+watchdog helpers.
 
 As in 0.07, the distribution has two implementations: L<Systemd::Daemon::XS>, the binding
 (here through FFI::Platypus; the name is kept), and L<Systemd::Daemon::Stub>, functions that do
