@@ -28,7 +28,7 @@ comma        := ,
 
 # Debian packages the tests need (reference library and header, real consumers, tools).
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
-                liblinux-systemd-perl libffi-platypus-perl libanyevent-perl util-linux \
+                liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
                 valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd
 
 .PHONY: all rust install uninstall check test deps header clean quickstart demo
@@ -159,3 +159,36 @@ uninstall: uninstall-listener
 
 # The README's first command: what a newcomer runs on a fresh machine.
 quickstart: deps demo
+
+# --- the Perl module, Systemd::Daemon (issue 12) ---
+# `make install-perl` installs sdlite (`make install`) and, next to it, perl/'s pure-Perl
+# Systemd::Daemon, which then loads $(LIBDIR)/libsystemd.so.0. The distribution is built out of
+# the tree, in $(PERL_BUILD), from the files perl/MANIFEST lists. PERLLIBDIR (default: the
+# local::lib layout, PERL5LIB=$(PREFIX)/lib/perl5), PERLMANDIR and DESTDIR are honoured.
+PERL        ?= perl
+PERLLIBDIR  ?= $(PREFIX)/lib/perl5
+PERLMANDIR  ?= $(PREFIX)/share/man
+PERL_BUILD  ?= $(B)/perl
+# the module's own make runs without our command-line variables (PREFIX, LIBDIR, ...)
+PERL_MAKE   := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(MAKE) --no-print-directory
+
+.PHONY: perl-module install-perl uninstall-perl
+
+perl-module:
+	rm -rf $(PERL_BUILD)
+	cd perl && while read -r f; do install -D -m 0644 "$$f" "$(PERL_BUILD)/$$f" || exit 1; done < MANIFEST
+	cd $(PERL_BUILD) && $(PERL) Makefile.PL SDLITE_LIBDIR=$(LIBDIR) INSTALLDIRS=site \
+	    INSTALLSITELIB=$(PERLLIBDIR) INSTALLSITEARCH=$(PERLLIBDIR) \
+	    INSTALLSITEMAN1DIR=$(PERLMANDIR)/man1 INSTALLSITEMAN3DIR=$(PERLMANDIR)/man3 \
+	    INSTALLSITEBIN=$(BINDIR) INSTALLSITESCRIPT=$(BINDIR) NO_PACKLIST=1 NO_PERLLOCAL=1 >/dev/null
+	$(PERL_MAKE) -C $(PERL_BUILD) >/dev/null
+
+install-perl: install perl-module
+	$(PERL_MAKE) -C $(PERL_BUILD) pure_install DESTDIR=$(DESTDIR)
+	@echo "Systemd::Daemon installed into $(DESTDIR)$(PERLLIBDIR); it loads $(LIBDIR)/libsystemd.so.0"
+
+uninstall-perl:
+	rm -f $(DESTDIR)$(PERLLIBDIR)/Systemd/Daemon.pm \
+	      $(addprefix $(DESTDIR)$(PERLLIBDIR)/Systemd/Daemon/,XS.pm Stub.pm Symbols.pm) \
+	      $(DESTDIR)$(PERLMANDIR)/man3/Systemd::Daemon.3* $(DESTDIR)$(PERLMANDIR)/man3/Systemd::Daemon::*.3*
+	-rmdir $(DESTDIR)$(PERLLIBDIR)/Systemd/Daemon $(DESTDIR)$(PERLLIBDIR)/Systemd 2>/dev/null
