@@ -8,7 +8,7 @@ has no extension module, only a shared object loaded through ctypes.
 """
 import os
 
-from setuptools import setup
+from setuptools import Distribution, setup
 
 try:  # setuptools >= 70.1 ships bdist_wheel itself
     from setuptools.command.bdist_wheel import bdist_wheel
@@ -19,12 +19,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLED = os.path.join(HERE, "src", "sdlite", "_libsdlite.so")
 
 
-class platform_wheel(bdist_wheel):  # type: ignore[misc,valid-type]
-    def finalize_options(self) -> None:
-        super().finalize_options()
-        if os.path.exists(BUNDLED):
-            self.root_is_pure = False
+class binary_distribution(Distribution):
+    """With the library inside, the files go to the wheel's (platform) root, not .data/purelib."""
 
+    def has_ext_modules(self) -> bool:
+        return os.path.exists(BUNDLED)
+
+
+class platform_wheel(bdist_wheel):  # type: ignore[misc,valid-type]
     def get_tag(self):  # type: ignore[no-untyped-def]
         python, abi, plat = super().get_tag()
         if os.path.exists(BUNDLED):
@@ -33,4 +35,4 @@ class platform_wheel(bdist_wheel):  # type: ignore[misc,valid-type]
         return python, abi, plat
 
 
-setup(cmdclass={"bdist_wheel": platform_wheel})
+setup(distclass=binary_distribution, cmdclass={"bdist_wheel": platform_wheel})

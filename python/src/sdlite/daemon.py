@@ -404,5 +404,6 @@ async def heartbeat(status: Optional[Callable[[], Optional[str]]] = None,
     while True:
         text = status() if status is not None else None
         notify("WATCHDOG=1" if not text else f"WATCHDOG=1\nSTATUS={text}")
-        due += interval
-        await asyncio.sleep(max(0.0, due - loop.time()))
+        # After a stall, start again from now rather than catch up with a burst.
+        due = max(due + interval, loop.time())
+        await asyncio.sleep(due - loop.time())
