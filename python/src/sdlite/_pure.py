@@ -573,6 +573,8 @@ class Pure:
         return int(_same_inode(p, st))
 
     def is_mq(self, fd: int, path: Optional[bytes]) -> int:
+        if fd < 0:
+            return -errno.EBADF
         try:
             fcntl.fcntl(fd, fcntl.F_GETFD)
         except OSError as e:
