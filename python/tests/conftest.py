@@ -39,7 +39,19 @@ def systemd_daemon():
         from systemd import daemon
     except ImportError:
         skip_or_fail("python3-systemd is not importable (apt-get install python3-systemd)")
+    # The reference must run on systemd's library, not ours: a library loaded earlier under
+    # the SONAME libsystemd.so.0 would have captured its lookups.
+    assert os.path.realpath(SYSTEM_LIBSYSTEMD) in mapped_files(), \
+        "python-systemd is not on the system libsystemd (a copy named libsystemd.so.0 was loaded first?)"
     return daemon
+
+
+SYSTEM_LIBSYSTEMD = os.environ.get("SYSTEM_LIBSYSTEMD", "/usr/lib/x86_64-linux-gnu/libsystemd.so.0")
+
+
+def mapped_files() -> set:
+    with open("/proc/self/maps") as f:
+        return {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
 
 
 @pytest.fixture
