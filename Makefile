@@ -27,7 +27,7 @@ HEADERS      := $(notdir $(wildcard include/systemd/*.h))
 comma        := ,
 
 # Debian packages the tests need (reference library and header, real consumers, tools).
-TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
+TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest python3-pip python3-venv python3-setuptools python3-wheel \
                 liblinux-systemd-perl libffi-platypus-perl libanyevent-perl util-linux \
                 valgrind dbus-daemon libdbus-1-dev
 
