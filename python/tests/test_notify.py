@@ -221,7 +221,7 @@ def test_heartbeat_follows_the_loop(receiver, monkeypatch):
     times = [a for a, _ in arrivals]
     assert all(m.startswith(b"WATCHDOG=1\nSTATUS=beat ") for _, m in arrivals), arrivals
     before = [a for a in times if a < blocked_at]
-    assert len(before) >= 5, times
+    assert len(before) >= 4, times  # 6 expected at 0.1 s in 0.55 s; slack for a loaded machine
     during = [a for a in times if blocked_at + 0.05 < a < blocked_at + 0.45]
     assert during == [], "heartbeats went out while the loop was blocked"
     assert any(a > blocked_at + 0.5 for a in times), "no heartbeat after the loop recovered"

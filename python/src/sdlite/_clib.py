@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 _c_int = ctypes.c_int
 _c_uint = ctypes.c_uint
@@ -59,7 +59,7 @@ class _Dl_info(ctypes.Structure):
                 ("dli_sname", _c_char_p), ("dli_saddr", _c_void_p)]
 
 
-def _path_of(function: object) -> Optional[str]:
+def _path_of(function: Any) -> Optional[str]:
     """The file the dynamic loader mapped `function` from (dladdr), or None."""
     try:
         dladdr = _libc().dladdr
@@ -70,7 +70,7 @@ def _path_of(function: object) -> Optional[str]:
     info = _Dl_info()
     if not dladdr(ctypes.cast(function, _c_void_p), ctypes.byref(info)) or not info.dli_fname:
         return None
-    return info.dli_fname.decode("utf-8", "surrogateescape")
+    return str(info.dli_fname.decode("utf-8", "surrogateescape"))
 
 
 class Library:

@@ -19,7 +19,7 @@ import socket
 import stat
 import struct
 import threading
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import _sysint
 
@@ -129,7 +129,7 @@ def _grow_send_buffer(sock: socket.socket) -> None:
         pass
 
 
-def _ancillary(fds: Sequence[int], creds: Optional[Tuple[int, int, int]]) -> list:
+def _ancillary(fds: Sequence[int], creds: Optional[Tuple[int, int, int]]) -> List[Tuple[int, int, bytes]]:
     anc = []
     if fds:
         anc.append((socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds).tobytes()))
@@ -138,7 +138,7 @@ def _ancillary(fds: Sequence[int], creds: Optional[Tuple[int, int, int]]) -> lis
     return anc
 
 
-def _transmit(sock: socket.socket, address: object, kind: int, data: bytes,
+def _transmit(sock: socket.socket, address: Any, kind: int, data: bytes,
               fds: Sequence[int], pid: int) -> int:
     """libsystemd's send loop: grow the buffer once on EMSGSIZE, drop explicit credentials
     when the kernel refuses them, and on a stream send the rest without ancillary data."""
@@ -518,9 +518,9 @@ class Pure:
         s = _getenv("LISTEN_FDS")
         if s is None:
             return 0
-        e, n = _sysint.safe_atoi(s)
-        if e:
-            return -e
+        err, n = _sysint.safe_atoi(s)
+        if err:
+            return -err
         if n <= 0 or n > _INT_MAX - LISTEN_FDS_START:
             return -errno.EINVAL
         for fd in range(LISTEN_FDS_START, LISTEN_FDS_START + n):
@@ -583,10 +583,10 @@ class Pure:
             return -errno.ENOSYS
         attr = ctypes.create_string_buffer(64)  # struct mq_attr
         if _libc.mq_getattr(fd, attr) < 0:
-            e = ctypes.get_errno()
-            if e == errno.EBADF:
+            err = ctypes.get_errno()
+            if err == errno.EBADF:
                 return 0
-            return -e
+            return -err
         if path is None:
             return 1
         if path[:1] != b"/":

@@ -27,7 +27,7 @@ import re
 import socket as _socket
 import struct
 from socket import AF_UNSPEC as _AF_UNSPEC
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from . import __version__, _backend
 from ._args import PathArg, c_bool, c_int, c_long, c_str, check, fs_path, raise_errno
@@ -343,7 +343,8 @@ def listen_fds_with_names(unset_environment: bool = True) -> Dict[int, str]:
     """``{fd: name}`` for the descriptors passed by socket activation (FileDescriptorName=,
     "unknown" when not named)."""
     composite = _listen_fds_with_names(unset_environment)
-    return {LISTEN_FDS_START + i: composite[1 + i] for i in range(composite[0])}  # type: ignore[misc]
+    count = cast(int, composite[0])
+    return {LISTEN_FDS_START + i: cast(str, composite[1 + i]) for i in range(count)}
 
 
 # --------------------------------------------------------------------------- beyond python-systemd

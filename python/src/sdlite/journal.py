@@ -15,6 +15,7 @@ import uuid as _uuid
 from syslog import (LOG_ALERT, LOG_CRIT, LOG_DEBUG, LOG_EMERG, LOG_ERR, LOG_INFO, LOG_NOTICE,
                     LOG_WARNING)
 from typing import IO, Any, Callable, Dict, Optional, Union
+from typing import cast as _cast
 
 from . import __version__, _backend
 from ._args import c_int, c_str
@@ -83,7 +84,7 @@ def send(MESSAGE: str, MESSAGE_ID: Union[_uuid.UUID, str, None] = None,
     """
     args = ["MESSAGE=" + MESSAGE]
     if MESSAGE_ID is not None:
-        mid = getattr(MESSAGE_ID, "hex", MESSAGE_ID)
+        mid = _cast(str, getattr(MESSAGE_ID, "hex", MESSAGE_ID))
         args.append("MESSAGE_ID=" + mid)
     if CODE_LINE is CODE_FILE is CODE_FUNC is None:
         caller = _sys._getframe(1)
