@@ -44,8 +44,11 @@ VPY=$T/venv/bin/python
 "$PY" -m pip --python "$VPY" install -q --no-index "$WHEEL" >"$T/pip.log" 2>&1 ||
     { cat "$T/pip.log"; fail "pip install the wheel"; finish; }
 BUNDLED=$("$VPY" -c 'import sdlite; print(sdlite.library if sdlite.backend == "bundled" else "")')
-[ -n "$BUNDLED" ] && pass "venv: the wheel installed, sdlite.backend=bundled ($BUNDLED)" ||
-    { fail "venv: sdlite did not choose its bundled library: $("$VPY" -m sdlite 2>&1 | tr '\n' ' ')"; finish; }
+if [ -z "$BUNDLED" ]; then
+    fail "venv: sdlite did not choose its bundled library: $("$VPY" -m sdlite 2>&1 | tr '\n' ' ')"
+    finish
+fi
+pass "venv: the wheel installed, sdlite.backend=bundled ($BUNDLED)"
 
 # ------------------------------------------------------------------ 2. python-systemd's test_daemon.py
 SDIST=${SDLITE_SYSTEMD_PYTHON_SDIST:-}

@@ -35,9 +35,11 @@ sysns_mktemp T || { echo "FAIL: mktemp"; exit 1; }
 mkdir -p "$T/units" "$T/work"
 make -s -C "$ROOT" python-wheel >"$T/wheel.log" 2>&1 || { cat "$T/wheel.log"; echo "FAIL: make python-wheel"; exit 1; }
 WHEEL=$(ls "$SDLITE_BUILD"/python/dist/sdlite-*.whl)
-"$PY" -m venv --without-pip "$T/venv" &&
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip --python "$T/venv/bin/python" install -q --no-index "$WHEEL" \
-        >"$T/pip.log" 2>&1 || { cat "$T/pip.log"; echo "FAIL: installing the wheel into a venv"; exit 1; }
+if ! { "$PY" -m venv --without-pip "$T/venv" &&
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip --python "$T/venv/bin/python" install -q --no-index \
+            "$WHEEL"; } >"$T/pip.log" 2>&1; then
+    cat "$T/pip.log"; echo "FAIL: installing the wheel into a venv"; exit 1
+fi
 BUNDLED=$(env -u SDLITE_LIBRARY "$T/venv/bin/python" -c 'import sdlite; assert sdlite.backend == "bundled"; print(sdlite.library)') ||
     { echo "FAIL: the venv's sdlite does not use its bundled library"; exit 1; }
 pass "$(basename "$WHEEL") installed into a fresh venv: sdlite.backend=bundled ($BUNDLED)"
