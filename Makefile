@@ -28,6 +28,7 @@ comma        := ,
 
 # Debian packages the tests need (reference library and header, real consumers, tools).
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
+                python3-pip python3-venv python3-setuptools python3-wheel \
                 liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
                 valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd
 
@@ -192,3 +193,29 @@ uninstall-perl:
 	      $(addprefix $(DESTDIR)$(PERLLIBDIR)/Systemd/Daemon/,XS.pm Stub.pm Symbols.pm) \
 	      $(DESTDIR)$(PERLMANDIR)/man3/Systemd::Daemon.3* $(DESTDIR)$(PERLMANDIR)/man3/Systemd::Daemon::*.3*
 	-rmdir $(DESTDIR)$(PERLLIBDIR)/Systemd/Daemon $(DESTDIR)$(PERLLIBDIR)/Systemd 2>/dev/null
+
+# --- Python package (issue 13) ---
+# python/ is the `sdlite` package (pure Python over ctypes; `pip install ./python` needs no
+# compiler). `make python-wheel` builds the platform wheel that carries this tree's library as
+# sdlite/_libsdlite.so, its SONAME renamed (python/tools/bundle_library.py says why), tagged
+# py3-none-manylinux_X_Y_ARCH: one wheel for every Python 3. Built with Debian's python3,
+# setuptools and wheel (make deps), offline: pip wheel --no-build-isolation.
+PYTHON_BUILD   ?= /usr/bin/python3
+PYWHEEL_TREE   := $(B)/python/tree
+PYWHEEL_DIST   := $(B)/python/dist
+
+.PHONY: python-wheel python-test
+
+python-wheel: $(B)/$(REALNAME)
+	rm -rf $(PYWHEEL_TREE) $(PYWHEEL_DIST) && mkdir -p $(PYWHEEL_TREE) $(PYWHEEL_DIST)
+	tar -C python -cf - --exclude=__pycache__ --exclude=build --exclude='*.egg-info' \
+	    --exclude=_libsdlite.so . | tar -C $(PYWHEEL_TREE) -xf -
+	plat=$$($(PYTHON_BUILD) python/tools/bundle_library.py $(B)/$(REALNAME) \
+	        $(PYWHEEL_TREE)/src/sdlite/_libsdlite.so) && \
+	cd $(PYWHEEL_TREE) && SDLITE_WHEEL_PLATFORM=$$plat $(PYTHON_BUILD) -m pip wheel -q --no-deps \
+	    --no-build-isolation --no-index -w $(PYWHEEL_DIST) .
+	@ls $(PYWHEEL_DIST)/*.whl
+
+# The package's own tests and python-systemd's test_daemon.py (tests/suites/36-python-package.sh).
+python-test: all
+	SDLITE_ROOT=$(CURDIR) SDLITE_BUILD=$(B) tests/run-all.sh 36-python-package
