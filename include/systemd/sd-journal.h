@@ -8,7 +8,7 @@
  * socket, made at first use (a child process checks once after fork that it is still its own).
  * sd_journal_sendv, sd_journal_sendv_with_location, sd_journal_perror,
  * sd_journal_perror_with_location and sd_journal_stream_fd take no lock and never call malloc
- * (an entry of more than about a dozen fields is built in an anonymous mapping), so they may be
+ * (an entry of more than 2 KiB and a few dozen fields is built in an anonymous mapping), so they may be
  * called from signal handlers. The printf-style functions format with vsnprintf/vasprintf and
  * allocate: not from signal handlers. errno is left as it was. */
 
@@ -77,8 +77,8 @@ int sd_journal_send_with_location(const char *file, const char *line, const char
  byte, newlines included) to the journal. Returns 0 (also when journald is not running) or
  a negative errno. errno is left unchanged.
 
- Thread-safe, and async-signal-safe for entries of up to about a dozen fields (no
- allocation, no lock: larger ones take an anonymous mapping, still no malloc).
+ Thread-safe and async-signal-safe: no lock and no malloc (an entry of more than 2 KiB and
+ more than a few dozen fields is built in an anonymous mapping).
  */
 int sd_journal_sendv(const struct iovec *iov, int n);
 

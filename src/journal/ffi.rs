@@ -79,8 +79,8 @@ unsafe fn location<'a>(file: *const c_char, line: *const c_char, func: *const c_
 /// byte, newlines included) to the journal. Returns 0 (also when journald is not running) or
 /// a negative errno. errno is left unchanged.
 ///
-/// Thread-safe, and async-signal-safe for entries of up to about a dozen fields (no
-/// allocation, no lock: larger ones take an anonymous mapping, still no malloc).
+/// Thread-safe and async-signal-safe: no lock and no malloc (an entry of more than 2 KiB and
+/// more than a few dozen fields is built in an anonymous mapping).
 #[no_mangle]
 pub unsafe extern "C" fn sd_journal_sendv(iov: *const iovec, n: c_int) -> c_int {
     // SAFETY: as sd_journal_sendv(3) requires of the caller.
