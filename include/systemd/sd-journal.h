@@ -8,8 +8,8 @@
  * socket, made at first use (a child process checks once after fork that it is still its own).
  * sd_journal_sendv, sd_journal_sendv_with_location, sd_journal_perror,
  * sd_journal_perror_with_location and sd_journal_stream_fd take no lock and never call malloc
- * (an entry of more than 2 KiB and a few dozen fields is built in an anonymous mapping), so they may be
- * called from signal handlers. The printf-style functions format with vsnprintf/vasprintf and
+ * (an entry of more than 2 KiB and a few dozen fields is built in an anonymous mapping), so
+ * they may be called from signal handlers. The printf-style functions format with vsnprintf/vasprintf and
  * allocate: not from signal handlers. errno is left as it was. */
 
 #ifndef foosdjournalhfoo
