@@ -42,7 +42,8 @@
  * what COMMAND left behind in its process group gets SIGTERM, and SIGKILL 3 s later. On
  * --timeout it exits with 124 (after SIGTERM, then SIGKILL 3 s later, to the group); with
  * --exit-on-ready with 0 as soon as READY=1 came (the group is stopped the same way).
- * SIGINT/SIGTERM/SIGHUP are passed on to the group. 125 means sdlite-listen itself failed; 127
+ * SIGINT/SIGTERM/SIGHUP are passed on to the group; SIGTSTP (^Z) stops the group and then
+ * sdlite-listen itself, and SIGCONT continues the group too. 125 means sdlite-listen itself failed; 127
  * that COMMAND could not be run. When nobody reads its output any more (`| head`), it stops
  * COMMAND and exits 141. If it is killed, COMMAND gets SIGKILL (PR_SET_PDEATHSIG), and a small
  * guard process (a member of the group, waiting on a pipe only sdlite-listen holds) SIGKILLs
@@ -437,7 +438,7 @@ static void closers_check(uint64_t now, uint64_t *wake) {
                         (void) closer_start();
                 closed_progress_at = now;
         }
-        if (closed_progress_at + CLOSER_STUCK_USEC < *wake)
+        if (closer_threads < MAX_CLOSERS && closed_progress_at + CLOSER_STUCK_USEC < *wake)
                 *wake = closed_progress_at + CLOSER_STUCK_USEC;
 }
 
@@ -899,6 +900,8 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTSTP); /* ^Z: COMMAND's group is not the terminal's, so we stop it */
+        sigaddset(&mask, SIGCONT); /* and continue it with us (fg, bg) */
         sigset_t blocked = mask;
         sigaddset(&blocked, SIGPIPE); /* a write to a closed stdout: EPIPE, see out() */
         if (sigprocmask(SIG_BLOCK, &blocked, &oldmask) < 0)
@@ -1089,6 +1092,12 @@ int main(int argc, char *argv[]) {
                                 int sig = (int) si.ssi_signo;
                                 if (sig == SIGCHLD)
                                         reap(&st);
+                                else if (sig == SIGTSTP) {
+                                        /* as if COMMAND were still in the terminal's group: stop it, then us */
+                                        (void) kill(-st.child, SIGTSTP);
+                                        (void) kill(getpid(), SIGSTOP);
+                                } else if (sig == SIGCONT)
+                                        (void) kill(-st.child, SIGCONT);
                                 else if (!killed) {
                                         out("got SIG%s: passing it on to pid %d and its process group", signame(sig),
                                             (int) st.child);

@@ -14,8 +14,10 @@
 #   5. WATCHDOG_USEC near 2^63 and 2^64 (option and message): no false LATE, no signed
 #      overflow (also checked on a -fsanitize=undefined build of the same source)
 #   6. left-behind processes: COMMAND's grandchildren are stopped on --timeout and when COMMAND
-#      exits, and killed when the listener is SIGKILLed
+#      exits, and killed when the listener is SIGKILLed; ^Z (SIGTSTP) and SIGCONT still reach
+#      them (COMMAND now has a process group of its own)
 # Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
+# shellcheck disable=SC2016  # the sh -c scripts below expand $0 and $! themselves
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=SCRIPTDIR/../lib/check.sh
@@ -31,6 +33,7 @@ chmod 755 "$T"   # the helper is run as uid 65534 too
 
 # processes a failing run may leave behind (grandchildren, flooders): killed at exit
 LEFT=()
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup41() {
     local p
     for p in "${LEFT[@]}"; do kill -KILL "$p" 2>/dev/null; done
@@ -423,14 +426,14 @@ cases=(
 )
 n=0
 for c in "${cases[@]}"; do
-    set -- $c
-    for bin in "$L" $U; do
+    read -r how v <<<"$c"
+    for bin in "$L" ${U:+"$U"}; do
         n=$((n + 1))
-        if [ "$1" = opt ]; then
-            "$bin" --watchdog-usec "$2" -- "$H" send --sleep=1.2 READY=1 >"$T/5-$n.out" 2>&1 &
+        if [ "$how" = opt ]; then
+            "$bin" --watchdog-usec "$v" -- "$H" send --sleep=1.2 READY=1 >"$T/5-$n.out" 2>&1 &
         else
             "$bin" --watchdog-usec 1000000 -- "$H" send --sleep=1.2 "READY=1
-WATCHDOG_USEC=$2" >"$T/5-$n.out" 2>&1 &
+WATCHDOG_USEC=$v" >"$T/5-$n.out" 2>&1 &
         fi
         echo "$c $bin" >"$T/5-$n.what"
     done
@@ -496,5 +499,41 @@ else
 fi
 d=$(sockpath "$T/6c.out")
 [ -n "$d" ] && rm -rf -- "${d%/notify}"   # a SIGKILLed listener cannot clean up after itself
+# ^Z (SIGTSTP) stops the listener and COMMAND's group, SIGCONT continues both (as when COMMAND
+# was in the terminal's process group)
+state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
+wait_state() { # WANT SECONDS PID...: every PID in state WANT (T: stopped, S/R: not)
+    local want=$1 n=0 max p all
+    max=$(awk -v s="$2" 'BEGIN { print int(s * 20) }')
+    shift 2
+    for (( ; ; )); do
+        all=1
+        # shellcheck disable=SC2254  # WANT is a pattern
+        for p in "$@"; do case $(state "$p") in $want) ;; *) all=0 ;; esac; done
+        [ $all = 1 ] && return 0
+        [ $((n += 1)) -gt "$max" ] && return 1
+        sleep 0.05
+    done
+}
+rm -f "$T/gc4"
+"$L" -- sh -c 'sleep 300 & echo $! >"$0"; wait' "$T/gc4" >"$T/6d.out" 2>&1 &
+lpid=$!
+wait_for "$T/6d.out" "started pid [0-9]+: " 5
+n=0; until [ -s "$T/gc4" ] || [ $((n += 1)) -gt 100 ]; do sleep 0.05; done
+p=$(sed -n 's/.*started pid \([0-9]*\): .*/\1/p' "$T/6d.out")
+gc=$(cat "$T/gc4" 2>/dev/null)
+[ -n "$gc" ] && LEFT+=("$gc")
+[ -n "$p" ] && LEFT+=("$p")
+kill -TSTP "$lpid"
+wait_state T 3 "$lpid" "$p" "$gc"; stopped=$?
+kill -CONT "$lpid"
+wait_state '[SR]' 3 "$lpid" "$p" "$gc"; continued=$?
+kill -TERM "$lpid"
+wait_pid 6 "$lpid"
+if [ -n "$p" ] && [ -n "$gc" ] && [ $stopped = 0 ] && [ $continued = 0 ] && [ "$rc" = 143 ]; then
+    pass "(6) SIGTSTP stops the listener, COMMAND and its child; SIGCONT continues all three"
+else
+    fail "(6) SIGTSTP/SIGCONT: stopped=$stopped continued=$continued rc=$rc (states now: $(state "$lpid") $(state "${p:-0}") $(state "${gc:-0}"))"
+fi
 
 finish
