@@ -360,11 +360,13 @@ static void print_field(pid_t sender, const char *p, size_t n) {
 
 /* close() of a descriptor somebody else sent can block for a long time (SO_LINGER with unsent
  * data, a tty draining, a FUSE file whose server does not answer), so the event loop never
- * calls it: the numbers go through a pipe to closer threads. When no close() has finished for
- * CLOSER_STUCK_USEC while some are pending, another closer is started (up to MAX_CLOSERS). */
+ * calls it: the numbers go through a pipe to closer threads. When some are still waiting in
+ * the pipe and no close() has finished for CLOSER_STUCK_USEC, another closer is started (up to
+ * MAX_CLOSERS). */
 static int closer_pipe[2] = { -1, -1 };
 static unsigned closer_threads;
 static unsigned long fds_queued;
+static atomic_ulong fds_taken;  /* read from the pipe by a closer */
 static atomic_ulong fds_closed;
 static unsigned long fds_kept; /* every closer stuck and the pipe full: left open, not waited for */
 static unsigned long closed_seen;
@@ -376,6 +378,7 @@ static void *closer_main(void *arg) {
                 int fd;
                 ssize_t r = read(closer_pipe[0], &fd, sizeof fd);
                 if (r == (ssize_t) sizeof fd) {
+                        atomic_fetch_add(&fds_taken, 1);
                         close(fd);
                         atomic_fetch_add(&fds_closed, 1);
                 } else if (r < 0 && errno != EINTR)
@@ -411,6 +414,8 @@ static void close_async(int fd) {
                 fds_kept++;
                 return;
         }
+        if (fds_queued == atomic_load(&fds_taken))
+                closed_progress_at = now_usec(); /* nothing was waiting: the clock starts now */
         for (;;) {
                 if (write(closer_pipe[1], &fd, sizeof fd) == (ssize_t) sizeof fd) {
                         fds_queued++;
@@ -425,10 +430,11 @@ static void close_async(int fd) {
         fds_kept++;
 }
 
-/* between batches: a closer that has not finished anything for a while gets a companion */
+/* between batches: fds waiting behind a closer that has not finished anything for a while
+ * get another closer */
 static void closers_check(uint64_t now, uint64_t *wake) {
         unsigned long c = atomic_load(&fds_closed);
-        if (c != closed_seen || fds_queued == c) {
+        if (c != closed_seen || fds_queued == atomic_load(&fds_taken)) {
                 closed_seen = c;
                 closed_progress_at = now;
                 return;

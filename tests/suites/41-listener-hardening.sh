@@ -7,7 +7,7 @@
 #      backslash are escaped in every line (fields, the "started pid" line, --name); valid,
 #      printable UTF-8 is kept
 #   3. a passed TCP socket with SO_LINGER and unsent data: closing it does not block the loop
-#      (--timeout and SIGTERM on time)
+#      (--timeout and SIGTERM on time), and a barrier sent after it still returns
 #   4. foreign senders: directory 0700, socket 0600; another user cannot send; a process of
 #      the same user that is not COMMAND is refused (no --exit-on-ready); --notify-access=all
 #      accepts COMMAND's descendants (only them)
@@ -49,17 +49,20 @@ L=$ROOT/build/sdlite-listen
 [ -x "$L" ] || { echo "FAIL: make listener did not make $L"; exit 1; }
 
 cat >"$T/h.c" <<'EOF'
-/* the test's sender: h send [--path=P] [--sleep=S] [--barrier] MSG... | h flood [--path=P] [--ready] | h linger */
+/* the test's sender: h send [--path=P] [--sleep=S] [--barrier] MSG... | h flood [--path=P] [--ready] [--procs=N] | h linger */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -90,8 +93,20 @@ static int send_fd(int fd, const char *msg, int passed) {
         return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/* as sd_notify_barrier(): 1 once the listener closed our fd, 0 after timeout_ms */
+static int barrier(int fd, int timeout_ms) {
+        int p[2];
+        struct pollfd pf;
+        if (pipe(p) < 0 || send_fd(fd, "BARRIER=1", p[1]) < 0) return -1;
+        close(p[1]);
+        pf.fd = p[0]; pf.events = 0;
+        int r = poll(&pf, 1, timeout_ms);
+        close(p[0]);
+        return r == 1;
+}
+
 int main(int argc, char **argv) {
-        int i = 2, ready = 0, barrier = 0;
+        int i = 2, ready = 0, want_barrier = 0, procs = 1;
         double sleep_s = 0;
         path = getenv("NOTIFY_SOCKET");
         if (argc < 2) return 2;
@@ -99,7 +114,8 @@ int main(int argc, char **argv) {
                 if (strncmp(argv[i], "--path=", 7) == 0) path = argv[i] + 7;
                 else if (strncmp(argv[i], "--sleep=", 8) == 0) sleep_s = atof(argv[i] + 8);
                 else if (strcmp(argv[i], "--ready") == 0) ready = 1;
-                else if (strcmp(argv[i], "--barrier") == 0) barrier = 1;
+                else if (strcmp(argv[i], "--barrier") == 0) want_barrier = 1;
+                else if (strncmp(argv[i], "--procs=", 8) == 0) procs = atoi(argv[i] + 8);
                 else { fprintf(stderr, "h: bad option %s\n", argv[i]); return 2; }
         }
         int fd = sock();
@@ -110,14 +126,7 @@ int main(int argc, char **argv) {
                         int r = send_fd(fd, argv[i], -1);
                         if (r < 0) { printf("send: %s\n", strerrorname_np(-r)); bad = 1; }
                 }
-                if (barrier && !bad) { /* as sd_notify_barrier(): wait until the listener closed our fd */
-                        int p[2];
-                        struct pollfd pf;
-                        if (pipe(p) < 0 || send_fd(fd, "BARRIER=1", p[1]) < 0) return 1;
-                        close(p[1]);
-                        pf.fd = p[0]; pf.events = 0;
-                        if (poll(&pf, 1, 5000) != 1) { printf("send: barrier timed out\n"); bad = 1; }
-                }
+                if (want_barrier && !bad && barrier(fd, 5000) != 1) { printf("send: barrier timed out\n"); bad = 1; }
                 fflush(stdout);
                 if (sleep_s > 0) usleep((useconds_t) (sleep_s * 1e6));
                 return bad;
@@ -126,6 +135,15 @@ int main(int argc, char **argv) {
                 static char msg[4001];
                 for (int k = 0; k < 1000; k++) memcpy(msg + 4 * k, "A=1\n", 4);
                 if (ready && send_fd(fd, "READY=1", -1) < 0) return 1;
+                /* several senders, so that the queue never runs dry while one is off the CPU */
+                for (int k = 1; k < procs; k++) {
+                        pid_t parent = getpid();
+                        if (fork() == 0) {
+                                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                                if (getppid() != parent) return 0;
+                                break;
+                        }
+                }
                 for (;;) {
                         int r = send_fd(fd, msg, -1);
                         if (r == -ECONNREFUSED || r == -ENOENT) return 0; /* the listener is gone */
@@ -153,17 +171,34 @@ int main(int argc, char **argv) {
                 }
                 struct linger lg = { .l_onoff = 1, .l_linger = 30 };
                 if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) < 0) { perror("SO_LINGER"); return 2; }
-                /* the listener's close() must be the last one: messages that take a while to
-                 * print go first, so that ours below comes long before the listener reaches the
-                 * fd (if it came after, ours would be the one to wait) */
-                static char slow[801]; /* 4 x 200 lines: under the listener's 1000 a second */
-                for (int k = 0; k < 200; k++) memcpy(slow + 4 * k, "X=1\n", 4);
-                for (int k = 0; k < 4; k++) send_fd(fd, slow, -1);
+                /* the listener's close() must be the last one (if ours came after it, ours
+                 * would be the one to wait): it is stopped (SIGSTOP; it is our parent) while
+                 * the fd is sent and our copy closed, and continued after */
+                pid_t pp = getppid();
+                char st[64], b[512];
+                snprintf(st, sizeof st, "/proc/%d/stat", (int) pp);
+                kill(pp, SIGSTOP);
+                for (int k = 0; k < 3000; k++) {
+                        FILE *f = fopen(st, "r");
+                        char *q = NULL;
+                        if (f) { if (fgets(b, sizeof b, f)) q = strrchr(b, ')'); fclose(f); }
+                        if (q && q[1] == ' ' && q[2] == 'T') break;
+                        usleep(1000);
+                }
                 int r = send_fd(fd, "FDSTORE=1\nFDNAME=linger", c);
+                close(c); /* the fd in flight is now the only reference: the listener's close is the last */
+                kill(pp, SIGCONT);
                 if (r < 0) { printf("linger: %s\n", strerrorname_np(-r)); return 1; }
                 printf("linger: sent (%zu bytes queued)\n", total);
                 fflush(stdout);
-                close(c); /* the listener now holds the last reference */
+                /* a barrier's fd, closed while the close() of the first one still waits */
+                struct timespec a, z;
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                r = barrier(fd, 5000);
+                clock_gettime(CLOCK_MONOTONIC, &z);
+                printf("linger: barrier %s after %.1f s\n", r == 1 ? "returned" : "timed out",
+                       (double) (z.tv_sec - a.tv_sec) + (double) (z.tv_nsec - a.tv_nsec) / 1e9);
+                fflush(stdout);
                 sleep(60);
                 return 0;
         }
@@ -217,9 +252,9 @@ sockpath() { sed -n 's|.*NOTIFY_SOCKET=\(/[^ ]*/notify\) .*|\1|p' "$1" | head -n
 show() { sed 's/^/     /' "$1" | head -n "${2:-30}" | cut -c1-200; }
 
 # ------------------------------------------------------------- 1. flood
-# a COMMAND that sends READY=1, then 1000-field datagrams as fast as it can
+# a COMMAND that sends READY=1, then 1000-field datagrams as fast as it can (4 processes)
 t0=$EPOCHREALTIME
-timeout -s KILL 14 "$L" --watchdog-usec 300000 --timeout 2 -- "$H" flood --ready >"$T/1a.out" 2>&1
+timeout -s KILL 14 "$L" --watchdog-usec 300000 --timeout 2 -- "$H" flood --ready --procs=4 >"$T/1a.out" 2>&1
 rc=$?
 el=$(since "$t0")
 if [ "$rc" = 124 ] && lt "$el" 10 && has "$T/1a.out" "timeout \(2\.000 s\): sending SIGTERM"; then
@@ -242,7 +277,7 @@ else
 fi
 
 # SIGTERM to the listener during a flood
-"$L" -- "$H" flood >"$T/1b.out" 2>&1 &
+"$L" -- "$H" flood --procs=4 >"$T/1b.out" 2>&1 &
 lpid=$!
 wait_for "$T/1b.out" ": A=1\$" 5
 t0=$EPOCHREALTIME
@@ -259,7 +294,7 @@ fi
 "$L" -- sleep 1 >"$T/1c.out" 2>&1 &
 lpid=$!
 wait_for "$T/1c.out" "NOTIFY_SOCKET=" 5
-"$H" flood --path="$(sockpath "$T/1c.out")" >/dev/null 2>&1 &
+"$H" flood --procs=4 --path="$(sockpath "$T/1c.out")" >/dev/null 2>&1 &
 fpid=$!
 LEFT+=("$fpid")
 t0=$EPOCHREALTIME
@@ -341,6 +376,13 @@ if [ "$rc" = 143 ] && has "$T/3b.out" "got SIGTERM: passing it on"; then
     pass "(3) SIGTERM after the lingering fd came: the listener ended ${el} s later with 143"
 else
     fail "(3) SIGTERM after the lingering fd: rc=$rc ${el} s later (want 143)"; show "$T/3b.out" 10
+fi
+
+b=$(sed -n 's/^linger: barrier returned after \([0-9.]*\) s$/\1/p' "$T/3a.out")
+if [ -n "$b" ] && lt "$b" 2; then
+    pass "(3) while that close() waits, a barrier sent after it still returns (after ${b} s)"
+else
+    fail "(3) barrier after the lingering fd: $(grep '^linger: barrier' "$T/3a.out" || echo 'no answer')"
 fi
 
 # ------------------------------------------------------------- 4. foreign senders
