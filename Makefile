@@ -143,7 +143,7 @@ LISTEN_CFLAGS  ?= -std=gnu11 -O2 -Wall -Wextra -D_FORTIFY_SOURCE=2 -fstack-prote
 listener: $(B)/sdlite-listen
 
 $(B)/sdlite-listen: tools/sdlite-listen.c | $(B)
-	$(CC) $(LISTEN_CFLAGS) -o $@ $< -Wl,-z,relro -Wl,-z,now
+	$(CC) $(LISTEN_CFLAGS) -o $@ $< -pthread -Wl,-z,relro -Wl,-z,now
 
 install-listener: listener
 	install -d $(DESTDIR)$(BINDIR)
