@@ -418,8 +418,8 @@ sysns_wait_cmd() {
     wait_for "$t" "$*" "success" "$@"
 }
 
-sysns__prop_is() { out_is "$3" sysns_prop "$1" "$2"; }
-sysns__prop_re() { WAIT_SAW=$(sysns_prop "$1" "$2" 2>&1); grep -Eq -- "$3" <<<"$WAIT_SAW"; }
+sysns__prop_is() { local v; v=$(sysns_prop "$1" "$2" 2>&1); WAIT_SAW="'$v'"; [ "$v" = "$3" ]; }
+sysns__prop_re() { local v; v=$(sysns_prop "$1" "$2" 2>&1); WAIT_SAW="'$v'"; grep -Eq -- "$3" <<<"$v"; }
 
 # sysns_wait_prop UNIT PROP VALUE TIMEOUT
 sysns_wait_prop() {
