@@ -136,3 +136,11 @@ uninstall: uninstall-listener
 
 # The README's first command: what a newcomer runs on a fresh machine.
 quickstart: deps demo
+
+# --- flake hunt (issue 9) ---
+# The timing-sensitive suites (40 50 52 60 61) N times in a row under a CPU and disk load that
+# tests/flake-hunt.sh starts and stops itself; FLAKE_ARGS=--check runs the whole `make check`.
+N ?= 10
+.PHONY: flake-hunt
+flake-hunt: all listener
+	tests/flake-hunt.sh $(FLAKE_ARGS) $(N)
