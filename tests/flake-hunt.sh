@@ -34,8 +34,10 @@ if [ "$mode" = suites ]; then
         compgen -G "$ROOT/tests/suites/$s-*.sh" >/dev/null ||
             { echo "flake-hunt: no suite tests/suites/$s-*.sh" >&2; exit 2; }
     done
-    [ -e "$ROOT/build/libsystemd.so.0" ] && [ -x "$ROOT/build/sdlite-listen" ] ||
-        { echo "flake-hunt: build first (make all listener)" >&2; exit 2; }
+    if [ ! -e "$ROOT/build/libsystemd.so.0" ] || [ ! -x "$ROOT/build/sdlite-listen" ]; then
+        echo "flake-hunt: build first (make all listener)" >&2
+        exit 2
+    fi
 fi
 
 work=$(mktemp -d "${FLAKE_DIR:-/var/tmp}/sdlite-flake-hunt.XXXXXX") || exit 1
@@ -74,6 +76,7 @@ start_load() {
     LOAD_PGIDS+=($!)
     setsid bash -c 'while :; do :; done' </dev/null >/dev/null 2>&1 &
     LOAD_PGIDS+=($!)
+    # shellcheck disable=SC2016 # $1 is the inner shell's
     setsid bash -c 'while :; do dd if=/dev/zero of="$1" bs=1M count=256 conv=fsync status=none; rm -f "$1"; done' \
         flake-writer "$work/blob" </dev/null >/dev/null 2>&1 &
     LOAD_PGIDS+=($!)

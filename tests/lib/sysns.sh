@@ -78,7 +78,7 @@
 #   sysns_wait_prop foo.service ActiveState active 10 || sysns_fail "..."
 
 SYSNS_SYSTEMD=${SYSNS_SYSTEMD:-/lib/systemd/systemd}
-# shellcheck source=wait.sh
+# shellcheck source=SCRIPTDIR/wait.sh
 . "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 SYSNS_PID=
 SYSNS_PIDNS=

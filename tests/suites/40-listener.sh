@@ -202,6 +202,7 @@ else
 fi
 "$L" -- sleep 60 >"$T/b8.out" 2>&1 &
 lpid=$!
+# shellcheck disable=SC2317 # called through wait_for
 started_pid() { WAIT_SAW=$(sed -n 's/.*started pid \([0-9]*\): .*/\1/p' "$T/b8.out"); [ -n "$WAIT_SAW" ]; }
 wait_for "$WAIT_LONG" "(b) sdlite-listen -- sleep 60" "a 'started pid N' line" started_pid || fail "$WAIT_MSG"
 p=$WAIT_SAW

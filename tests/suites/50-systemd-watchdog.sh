@@ -160,7 +160,7 @@ hold_for "$HOLD" "(c) $U" "active/running, NRestarts=0, MainPID=$mainpid" snap_i
 beats1=$(beats_of "$(sysns_prop "$U" StatusText)")
 nb=$(( beats1 - beats0 )) nts=$(( ${#WD_SEEN[@]} - 1 ))
 # at one heartbeat per WD/2 s, HOLD s hold about 2*HOLD/WD of them; ask for two thirds
-want=$(( 2 * HOLD / WD * 2 / 3 ))
+want=$(( 4 * HOLD / (3 * WD) ))
 [ "$nb" -ge "$want" ] || sysns_fail "(c) $U heartbeats in ${HOLD}s: expected >= $want (StatusText beats), saw $nb"
 [ "$nts" -ge "$want" ] ||
     sysns_fail "(c) $U WatchdogTimestamp updates in ${HOLD}s: expected >= $want, saw $nts"

@@ -190,7 +190,7 @@ ans=$(client stream-tcp "$PORT")
 [ "$ans" = "beta ok" ] || sysns_fail "(e) client on beta after the stop: expected 'beta ok', saw '$ans'"
 sysns_wait_prop "$SVC" SubState running "$WAIT_LONG" || sysns_fail "(e) $WAIT_MSG"
 pid2=$(sysns_prop "$SVC" MainPID)
-[ "$pid2" != "$mainpid" ] && [ "$pid2" != 0 ] || sysns_fail "(e) $SVC MainPID: expected a new one (not $mainpid), saw $pid2"
+{ [ "$pid2" != "$mainpid" ] && [ "$pid2" != 0 ]; } || sysns_fail "(e) $SVC MainPID: expected a new one (not $mainpid), saw $pid2"
 sysns_wait_prop_re "$SVC" StatusText "^found alpha=.* served=1\$" "$WAIT_LONG" || sysns_fail "(e) second instance: $WAIT_MSG"
 pass "(e) stopped, then re-activated by a TCP client on beta: 'beta ok', new MainPID=$pid2"
 wait_for "$WAIT_LONG" "(e) 'READY=1 sent (r=1)' lines in the service's stdout" "2" \

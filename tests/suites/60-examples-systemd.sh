@@ -136,7 +136,7 @@ all_up() {
 }
 hold_for "$HOLD" "(c) the examples" "active/running, NRestarts=0, same MainPID, StatusText ready/alive" all_up ||
     sysns_fail "$WAIT_MSG"
-want=$(( 2 * HOLD / WD * 2 / 3 ))   # ~2*HOLD/WD heartbeats in HOLD s; ask for two thirds
+want=$(( 4 * HOLD / (3 * WD) ))   # ~2*HOLD/WD heartbeats in HOLD s; ask for two thirds
 for l in "${LANGS[@]}"; do
     U=ex-$l.service
     b1=$(beats "$U")

@@ -125,7 +125,7 @@ all_up() {
     done
 }
 hold_for "$HOLD" "the bindings" "active/running, NRestarts=0, same MainPID" all_up || sysns_fail "$WAIT_MSG"
-want=$(( 2 * HOLD / WD * 2 / 3 ))   # ~2*HOLD/WD heartbeats in HOLD s; ask for two thirds
+want=$(( 4 * HOLD / (3 * WD) ))   # ~2*HOLD/WD heartbeats in HOLD s; ask for two thirds
 for u in "${UNITS[@]}"; do
     U=$u.service
     b1=$(beats "$U")
