@@ -98,6 +98,10 @@ sysns_info() { printf '  .. %s\n' "$*"; }
 sysns_fail() {
     local u focus=()
     printf 'FAIL: %s\n' "$*"
+    # a caller that did not pass on what its last wait saw
+    if [ -n "$WAIT_MSG" ] && [[ "$*" != *"$WAIT_MSG"* ]]; then
+        printf '  .. last wait: %s\n' "$WAIT_MSG"
+    fi
     # diagnostics for the unit(s) the message is about, else for all the suite's units
     for u in "${SYSNS_STOP_UNITS[@]}"; do
         [[ "$*" == *"$u"* ]] && focus+=("$u")
@@ -418,8 +422,19 @@ sysns_wait_cmd() {
     wait_for "$t" "$*" "success" "$@"
 }
 
-sysns__prop_is() { local v; v=$(sysns_prop "$1" "$2" 2>&1); WAIT_SAW="'$v'"; [ "$v" = "$3" ]; }
-sysns__prop_re() { local v; v=$(sysns_prop "$1" "$2" 2>&1); WAIT_SAW="'$v'"; grep -Eq -- "$3" <<<"$v"; }
+# (WAIT_SAW = the value seen, quoted)
+sysns__prop_is() {
+    local v
+    v=$(sysns_prop "$1" "$2" 2>/dev/null) || { WAIT_SAW="(systemctl show failed)"; return 1; }
+    WAIT_SAW="'$v'"
+    [ "$v" = "$3" ]
+}
+sysns__prop_re() {
+    local v
+    v=$(sysns_prop "$1" "$2" 2>/dev/null) || { WAIT_SAW="(systemctl show failed)"; return 1; }
+    WAIT_SAW="'$v'"
+    grep -Eq -- "$3" <<<"$v"
+}
 
 # sysns_wait_prop UNIT PROP VALUE TIMEOUT
 sysns_wait_prop() {
