@@ -219,3 +219,11 @@ python-wheel: $(B)/$(REALNAME)
 # The package's own tests and python-systemd's test_daemon.py (tests/suites/36-python-package.sh).
 python-test: all
 	SDLITE_ROOT=$(CURDIR) SDLITE_BUILD=$(B) tests/run-all.sh 36-python-package
+
+# --- flake hunt (issue 9) ---
+# The timing-sensitive suites (40 50 52 60 61) N times in a row under a CPU and disk load that
+# tests/flake-hunt.sh starts and stops itself; FLAKE_ARGS=--check runs the whole `make check`.
+N ?= 10
+.PHONY: flake-hunt
+flake-hunt: all listener
+	tests/flake-hunt.sh $(FLAKE_ARGS) $(N)

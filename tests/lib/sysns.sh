@@ -32,13 +32,20 @@
 #   sysns_wait_prop UNIT PROP VALUE TIMEOUT     (exact match)
 #   sysns_wait_prop_re UNIT PROP ERE TIMEOUT    (grep -E match)
 #   sysns_hold_prop UNIT PROP VALUE DURATION    (must stay VALUE the whole time)
-#   sysns_wait_log ERE TIMEOUT                  (manager console log)
+#   sysns_wait_log ERE TIMEOUT [MIN_COUNT]      (manager console log)
 #   sysns_count_log ERE                         (number of matching lines)
 #   sysns_wait_cmd TIMEOUT CMD...               (until CMD succeeds)
+#     every wait/hold is tests/lib/wait.sh's wait_for/hold_for: on failure WAIT_MSG says what
+#     was expected, what was seen and after how long ("UNIT PROP: expected 'active', saw
+#     'activating' after 60.0s"); pass it to sysns_fail.  WAIT_LONG (60 s) is the deadline for
+#     anything that must eventually happen.
 #   sysns_host_pid NSPID     -> host pid of a pid seen inside the namespace
 #   sysns_version            -> major version of the systemd that is PID 1 ("252")
 #   sysns_notify_unit DIR NAME DESCRIPTION ENVIRONMENT EXECSTART LOG [EXTRA]
-#                            -> DIR/units/NAME: a Type=notify service with WatchdogSec=2
+#                            -> DIR/units/NAME: a Type=notify service with WatchdogSec=
+#                               $SYSNS_WATCHDOG_SEC, held at a start gate, its stops recorded
+#   sysns_open_gate NAME     -> let NAME's main process go on to the program (see above)
+#   sysns_stops NAME         -> "SERVICE_RESULT EXIT_CODE EXIT_STATUS" of each stop, one a line
 #   sysns_boot_debug DIR     -> sysns_boot at --log-level=debug, or sysns_fail; PASS line
 #   sysns_snap UNIT          -> the unit's state on one line (for messages)
 #   sysns_wait_activating TIMEOUT FMT NAME...   (each unit seen activating before READY=1)
@@ -47,11 +54,13 @@
 #   sysns_hold_cmd DURATION CMD...              (CMD must succeed the whole time)
 #   sysns_libsystemd_maps HOSTPID -> the libsystemd.so* files the process maps
 #   sysns_log                -> path of the manager's console log
-#   sysns_dump [UNIT...]     -> diagnostics on stderr (log tail, unit state)
+#   sysns_dump [UNIT...]     -> diagnostics on stderr: the units' state and the manager log's
+#                               last 40 lines that name them
 #   sysns_teardown           -> stop units, kill PID 1, remove cgroup dirs
 #                               (installed as EXIT trap by sysns_boot)
-#   pass MSG / sysns_fail MSG
-# Tunables (environment): SYSNS_BOOT_TIMEOUT (s, default 30), SYSNS_LOG_LEVEL
+#   pass MSG / sysns_fail MSG   (sysns_fail dumps the units of SYSNS_STOP_UNITS that MSG names,
+#                                all of them when it names none)
+# Tunables (environment): SYSNS_BOOT_TIMEOUT (s, default WAIT_LONG = 60), SYSNS_LOG_LEVEL
 # (manager --log-level, default info), SYSNS_KEEP=1 keeps temp dirs,
 # SYSNS_CMD_TIMEOUT (s, default 30) bounds every sysns_exec/sysns_ctl.
 # Times are seconds, fractions allowed ("1.5").
@@ -69,6 +78,8 @@
 #   sysns_wait_prop foo.service ActiveState active 10 || sysns_fail "..."
 
 SYSNS_SYSTEMD=${SYSNS_SYSTEMD:-/lib/systemd/systemd}
+# shellcheck source=SCRIPTDIR/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 SYSNS_PID=
 SYSNS_PIDNS=
 SYSNS_LAUNCHER_PID=
@@ -85,8 +96,18 @@ SYSNS__TRAP_SET=0
 pass() { printf 'PASS: %s\n' "$*"; }
 sysns_info() { printf '  .. %s\n' "$*"; }
 sysns_fail() {
+    local u focus=()
     printf 'FAIL: %s\n' "$*"
-    sysns_dump "${SYSNS_STOP_UNITS[@]}"
+    # a caller that did not pass on what its last wait saw
+    if [ -n "$WAIT_MSG" ] && [[ "$*" != *"$WAIT_MSG"* ]]; then
+        printf '  .. last wait: %s\n' "$WAIT_MSG"
+    fi
+    # diagnostics for the unit(s) the message is about, else for all the suite's units
+    for u in "${SYSNS_STOP_UNITS[@]}"; do
+        [[ "$*" == *"$u"* ]] && focus+=("$u")
+    done
+    [ "${#focus[@]}" -gt 0 ] || focus=("${SYSNS_STOP_UNITS[@]}")
+    sysns_dump "${focus[@]}"
     exit 1
 }
 sysns_skip_or_fail() {
@@ -99,24 +120,9 @@ sysns_skip_or_fail() {
 }
 
 # ---------------------------------------------------------------- time
-# microseconds since the epoch (bash 5 EPOCHREALTIME; date as a fallback)
-sysns__now_us() {
-    if [ -n "${EPOCHREALTIME:-}" ]; then
-        local t=${EPOCHREALTIME/[.,]/}
-        printf '%s\n' "$((10#$t))"
-    else
-        date +%s%6N
-    fi
-}
-# "1.5" -> 1500000
-sysns__sec_to_us() {
-    local s=$1 int frac
-    int=${s%%.*}
-    if [ "$int" = "$s" ]; then frac=; else frac=${s#*.}; fi
-    frac=${frac}000000
-    frac=${frac:0:6}
-    printf '%s\n' "$(( 10#${int:-0} * 1000000 + 10#$frac ))"
-}
+# (tests/lib/wait.sh has them; these names are used by examples/demo.sh too)
+sysns__now_us() { wait_now_us; }
+sysns__sec_to_us() { wait_sec_to_us "$1"; }
 
 # ---------------------------------------------------------------- checks
 sysns__cgroup_base() {
@@ -352,7 +358,7 @@ sysns_boot() {
         "$SYSNS_LOG" </dev/null >/dev/null 2>&1 &
     SYSNS_LAUNCHER_PID=$!
 
-    timeout_us=$(sysns__sec_to_us "${SYSNS_BOOT_TIMEOUT:-30}")
+    timeout_us=$(sysns__sec_to_us "${SYSNS_BOOT_TIMEOUT:-$WAIT_LONG}")
     deadline=$(( $(sysns__now_us) + timeout_us ))
     while :; do
         if ! kill -0 "$SYSNS_LAUNCHER_PID" 2>/dev/null; then
@@ -372,7 +378,7 @@ sysns_boot() {
             esac
         fi
         if [ "$(sysns__now_us)" -ge "$deadline" ]; then
-            echo "sysns_boot: systemd not running after ${SYSNS_BOOT_TIMEOUT:-30}s (pid1=${SYSNS_PID:-?} state=${st:-?})" >&2
+            echo "sysns_boot: systemd not running after ${SYSNS_BOOT_TIMEOUT:-$WAIT_LONG}s (pid1=${SYSNS_PID:-?} state=${st:-?})" >&2
             sysns_dump >&2
             return 1
         fi
@@ -409,47 +415,39 @@ sysns_props() {
     done <<<"$out"
 }
 
-# sysns_wait_cmd TIMEOUT CMD... : run CMD until it succeeds
+# sysns_wait_cmd TIMEOUT CMD... : run CMD until it succeeds (wait_for; WAIT_MSG on failure)
 sysns_wait_cmd() {
-    local t=$1 deadline
+    local t=$1
     shift
-    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$t") ))
-    while :; do
-        "$@" && return 0
-        [ "$(sysns__now_us)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
+    wait_for "$t" "$*" "success" "$@"
 }
 
-sysns__prop_is() { [ "$(sysns_prop "$1" "$2" 2>/dev/null)" = "$3" ]; }
-sysns__prop_re() { sysns_prop "$1" "$2" 2>/dev/null | grep -Eq -- "$3"; }
+# (WAIT_SAW = the value seen, quoted)
+sysns__prop_is() {
+    local v
+    v=$(sysns_prop "$1" "$2" 2>/dev/null) || { WAIT_SAW="(systemctl show failed)"; return 1; }
+    WAIT_SAW="'$v'"
+    [ "$v" = "$3" ]
+}
+sysns__prop_re() {
+    local v
+    v=$(sysns_prop "$1" "$2" 2>/dev/null) || { WAIT_SAW="(systemctl show failed)"; return 1; }
+    WAIT_SAW="'$v'"
+    grep -Eq -- "$3" <<<"$v"
+}
 
 # sysns_wait_prop UNIT PROP VALUE TIMEOUT
 sysns_wait_prop() {
-    sysns_wait_cmd "$4" sysns__prop_is "$1" "$2" "$3" && return 0
-    echo "sysns_wait_prop: $1 $2 is '$(sysns_prop "$1" "$2" 2>&1)', wanted '$3' within $4s" >&2
-    return 1
+    wait_for "$4" "$1 $2" "'$3'" sysns__prop_is "$1" "$2" "$3"
 }
 # sysns_wait_prop_re UNIT PROP ERE TIMEOUT
 sysns_wait_prop_re() {
-    sysns_wait_cmd "$4" sysns__prop_re "$1" "$2" "$3" && return 0
-    echo "sysns_wait_prop_re: $1 $2 is '$(sysns_prop "$1" "$2" 2>&1)', wanted /$3/ within $4s" >&2
-    return 1
+    wait_for "$4" "$1 $2" "/$3/" sysns__prop_re "$1" "$2" "$3"
 }
 # sysns_hold_prop UNIT PROP VALUE DURATION: PROP must equal VALUE at every
 # poll for DURATION seconds (fails at the first deviation).
 sysns_hold_prop() {
-    local deadline v
-    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$4") ))
-    while :; do
-        v=$(sysns_prop "$1" "$2" 2>&1)
-        if [ "$v" != "$3" ]; then
-            echo "sysns_hold_prop: $1 $2 became '$v' (expected to stay '$3')" >&2
-            return 1
-        fi
-        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
-        sleep 0.1
-    done
+    hold_for "$4" "$1 $2" "to stay '$3'" sysns__prop_is "$1" "$2" "$3"
 }
 
 sysns_log() { printf '%s\n' "$SYSNS_LOG"; }
@@ -464,11 +462,9 @@ sysns_count_log() {
 }
 sysns__log_has() { tr -d '\r' <"$SYSNS_LOG" | grep -Eq -- "$1"; }
 # sysns_wait_log ERE TIMEOUT [MIN_COUNT]
-sysns__log_count_ge() { [ "$(sysns_count_log "$1")" -ge "$2" ]; }
+sysns__log_count_ge() { WAIT_SAW="$(sysns_count_log "$1") such lines"; [ "${WAIT_SAW%% *}" -ge "$2" ]; }
 sysns_wait_log() {
-    sysns_wait_cmd "$2" sysns__log_count_ge "$1" "${3:-1}" && return 0
-    echo "sysns_wait_log: /$1/ not in the manager log (${3:-1}x) within $2s" >&2
-    return 1
+    wait_for "$2" "manager log /$1/" "at least ${3:-1} line(s)" sysns__log_count_ge "$1" "${3:-1}"
 }
 
 # host pid of a pid as seen inside the namespace
@@ -495,10 +491,25 @@ sysns_version() {
 }
 
 # sysns_notify_unit DIR NAME DESCRIPTION ENVIRONMENT EXECSTART LOG [EXTRA]: write DIR/units/NAME,
-# a Type=notify service (NotifyAccess=main, WatchdogSec=2, Restart=always after 500 ms, no start
-# limit) run in DIR/work with stdout appended to DIR/work/LOG; ENVIRONMENT is the Environment=
-# value, EXTRA one more [Service] line (none when empty).
+# a Type=notify service (NotifyAccess=main, WatchdogSec=$SYSNS_WATCHDOG_SEC (default 2),
+# Restart=always after 500 ms, no start limit, TimeoutStartSec=$WAIT_LONG) run in DIR/work with
+# stdout appended to DIR/work/LOG; ENVIRONMENT is the Environment= value, EXTRA one more
+# [Service] line (none when empty).
+#   * With SYSNS_GATED=1 the main process first waits at a start gate (DIR/sysns-gate.sh: until
+#     DIR/work/NAME.go exists, then exec EXECSTART, so the MainPID stays the same) and the
+#     program only starts after `sysns_open_gate NAME`.  The unit is then "activating" for as long
+#     as the test needs to see it so, whatever the load: no race against a startup delay.
+#     (The watchdog is armed only once start-up is complete, so waiting there costs nothing.)
+#   * Every stop of the main process is recorded by ExecStopPost= as one line
+#     "SERVICE_RESULT EXIT_CODE EXIT_STATUS" in DIR/work/NAME.stops (`sysns_stops NAME`), e.g.
+#     "watchdog killed ABRT": a durable record of a watchdog kill, which the properties Result
+#     and ExecMainStatus show only until the automatic restart resets them.
 sysns_notify_unit() {
+    local exec=$5
+    if [ "${SYSNS_GATED:-0}" = 1 ]; then
+        sysns__write_gate "$1"
+        exec="/bin/sh $1/sysns-gate.sh $1/work/$2.go $5"
+    fi
     {
         cat <<EOF
 [Unit]
@@ -508,18 +519,39 @@ StartLimitIntervalSec=0
 [Service]
 Type=notify
 NotifyAccess=main
-ExecStart=$5
+ExecStart=$exec
+ExecStopPost=/bin/sh -c 'echo "\$\$SERVICE_RESULT \$\$EXIT_CODE \$\$EXIT_STATUS" >>"$1/work/$2.stops"'
 Environment=$4
-WatchdogSec=2
+WatchdogSec=${SYSNS_WATCHDOG_SEC:-2}
 Restart=always
 RestartSec=500ms
-TimeoutStartSec=15s
+TimeoutStartSec=${WAIT_LONG}s
 WorkingDirectory=$1/work
 StandardOutput=append:$1/work/$6
 StandardError=inherit
 EOF
         [ -z "${7:-}" ] || printf '%s\n' "$7"
     } >"$1/units/$2"
+}
+sysns__write_gate() {
+    [ -e "$1/sysns-gate.sh" ] && return 0
+    cat >"$1/sysns-gate.sh" <<'EOF'
+# sysns-gate.sh GATE CMD...: wait until the file GATE exists, then become CMD (same pid)
+while [ ! -e "$1" ]; do sleep 0.05; done
+shift
+exec "$@"
+EOF
+}
+# sysns_open_gate NAME...: let each gated unit's main process start its program
+sysns_open_gate() {
+    local n
+    for n in "$@"; do
+        : >"$SYSNS_DIR/work/$n.go"
+    done
+}
+# sysns_stops NAME -> one line per stop of NAME's main process: SERVICE_RESULT EXIT_CODE EXIT_STATUS
+sysns_stops() {
+    cat "$SYSNS_DIR/work/$1.stops" 2>/dev/null
 }
 
 # sysns_boot_debug DIR: sysns_boot DIR with the manager at --log-level=debug (its log shows every
@@ -553,43 +585,49 @@ sysns__all_activating() {
             SYSNS_SEEN[$name]=1
         fi
     done
+    WAIT_SAW="seen so: ${!SYSNS_SEEN[*]}; last: $unit $(sysns__fmt_p)"
     [ "${#SYSNS_SEEN[@]}" = "$#" ]
 }
 sysns_wait_activating() {
     local t=$1
     shift
     SYSNS_SEEN=()
-    sysns_wait_cmd "$t" sysns__all_activating "$@"
+    wait_for "$t" "units activating before READY=1" "each of $* activating/start, MainPID, no StatusText" \
+        sysns__all_activating "$@"
 }
 
-# sysns_running_as UNIT MAINPID: one snapshot (left in SYSNS_P) shows UNIT active/running,
-# NRestarts=0, with that MainPID.
+# SYSNS_P (the last sysns_props snapshot) on one line, for WAIT_SAW and messages
+sysns__fmt_p() {
+    printf "%s/%s NRestarts=%s MainPID=%s StatusText='%s'" "${SYSNS_P[ActiveState]:-?}" \
+        "${SYSNS_P[SubState]:-?}" "${SYSNS_P[NRestarts]:-?}" "${SYSNS_P[MainPID]:-?}" "${SYSNS_P[StatusText]:-}"
+}
+
+# sysns_running_as UNIT MAINPID: one snapshot (left in SYSNS_P, and in WAIT_SAW on one line)
+# shows UNIT active/running, NRestarts=0, with that MainPID.
 sysns_running_as() {
-    sysns_props "$1" "$SYSNS__UNIT_PROPS" &&
-        [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
+    sysns_props "$1" "$SYSNS__UNIT_PROPS" || { WAIT_SAW="systemctl show $1 failed"; return 1; }
+    WAIT_SAW="$1 $(sysns__fmt_p)"
+    [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
         [ "${SYSNS_P[NRestarts]}" = 0 ] && [ "${SYSNS_P[MainPID]}" = "$2" ]
 }
 
-# sysns_running_again UNIT OLDPID: UNIT active/running with a MainPID other than OLDPID and 0.
+# sysns_running_again UNIT OLDPID: UNIT active/running with a MainPID other than OLDPID and 0
+# (snapshot in SYSNS_P and WAIT_SAW).
 sysns_running_again() {
-    sysns_props "$1" "$SYSNS__UNIT_PROPS" &&
-        [ "${SYSNS_P[ActiveState]}" = active ] &&
+    sysns_props "$1" "$SYSNS__UNIT_PROPS" || { WAIT_SAW="systemctl show $1 failed"; return 1; }
+    WAIT_SAW="$1 $(sysns__fmt_p)"
+    [ "${SYSNS_P[ActiveState]}" = active ] &&
         [ "${SYSNS_P[SubState]}" = running ] &&
         [ "${SYSNS_P[MainPID]}" != "$2" ] &&
         [ "${SYSNS_P[MainPID]}" != 0 ]
 }
 
-# sysns_hold_cmd DURATION CMD... : CMD must succeed at every poll (every 0.2 s) for DURATION
-# seconds; 1 at the first failure.
+# sysns_hold_cmd DURATION CMD... : CMD must succeed at every poll for DURATION seconds; 1 at the
+# first failure (hold_for; WAIT_MSG says what CMD saw then).
 sysns_hold_cmd() {
-    local deadline
-    deadline=$(( $(sysns__now_us) + $(sysns__sec_to_us "$1") ))
+    local d=$1
     shift
-    while :; do
-        "$@" || return 1
-        [ "$(sysns__now_us)" -ge "$deadline" ] && return 0
-        sleep 0.2
-    done
+    hold_for "$d" "$*" "success at every poll" "$@"
 }
 
 # sysns_libsystemd_maps HOSTPID -> the distinct libsystemd.so* files the process maps, one a line
@@ -597,19 +635,33 @@ sysns_libsystemd_maps() {
     awk '$6 ~ /\/libsystemd\.so/ {print $6}' /proc/"$1"/maps | sort -u
 }
 
+# sysns_dump [UNIT...]: the units' state, their recorded stops, and the last 40 lines of the
+# manager log that name one of them (all units' lines when none is given), on stderr.
 sysns_dump() {
     {
         echo "---- sysns diagnostics (pid1=${SYSNS_PID:-none} cgroup=${SYSNS_CGROUP:-none})"
-        local u
+        local u pats=() stops
         if [ -n "$SYSNS_PID" ] && kill -0 "$SYSNS_PID" 2>/dev/null; then
             for u in "$@"; do
                 timeout 5 nsenter -t "$SYSNS_PID" -m -p -u -i -n -- systemctl --no-pager show \
-                    -p Id,ActiveState,SubState,Result,NRestarts,MainPID,StatusText,ExecMainStatus "$u" 2>&1 | sed 's/^/   /'
+                    -p Id,ActiveState,SubState,Result,NRestarts,MainPID,StatusText,ExecMainStatus "$u" 2>&1 |
+                    tr '\n' ' ' | sed 's/^/   /;s/ $//'
+                echo
             done
         fi
+        for u in "$@"; do
+            pats+=(-e "$u")
+            stops=$(sysns_stops "${u}" | tr '\n' ';')
+            [ -z "$stops" ] || echo "   $u stops (SERVICE_RESULT EXIT_CODE EXIT_STATUS): $stops"
+        done
         if [ -n "$SYSNS_LOG" ] && [ -f "$SYSNS_LOG" ]; then
-            echo "---- last 60 lines of the manager log $SYSNS_LOG"
-            tr -d '\r' <"$SYSNS_LOG" | sysns__log_filter | tail -n 60 | sed 's/^/   /'
+            if [ "${#pats[@]}" -gt 0 ]; then
+                echo "---- last 40 lines naming $* in the manager log $SYSNS_LOG"
+                tr -d '\r' <"$SYSNS_LOG" | sysns__log_filter | grep -F "${pats[@]}" | tail -n 40 | sed 's/^/   /'
+            else
+                echo "---- last 40 lines of the manager log $SYSNS_LOG"
+                tr -d '\r' <"$SYSNS_LOG" | sysns__log_filter | tail -n 40 | sed 's/^/   /'
+            fi
         fi
         echo "----"
     } >&2

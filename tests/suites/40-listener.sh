@@ -5,9 +5,13 @@
 #      closed and counted, sd_notify_barrier() returns 1, COMMAND's exit status is passed on,
 #      WATCHDOG_* only with --watchdog-usec and then WATCHDOG_PID = COMMAND's pid
 #   b. --timeout (124), --exit-on-ready (0), --kill-on-late, bad usage (2), no command (127)
-#   c. the three examples in parallel with --watchdog-usec 1000000: READY after the startup
-#      delay, STATUS seen, WATCHDOG=1 every ~0.5 s, then stuck: "LATE" 1 s after the last
+#   c. the three examples in parallel with --watchdog-usec 2000000: READY after the startup
+#      delay, STATUS seen, WATCHDOG=1 every ~1 s, then stuck: "LATE" 2 s after the last
 #      heartbeat (found by the poll timeout, with no message arriving), SIGABRT
+# Timing (issue 9): the bounds below are strict where being early would be a bug (READY before
+# the startup delay, LATE before the limit) and generous where a loaded machine is merely slow
+# (a late heartbeat may be up to 1 s late before it counts as LATE; LATE itself may come up to
+# 1 s after its due time); waits for a process or a line poll with WAIT_LONG deadlines.
 #   d. how the Perl and Python examples find the library: SDLITE_LIB, SDLITE_PREFIX, the
 #      checkout's prefix next to the example, a clear error naming both ways when missing
 # Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
@@ -15,6 +19,8 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=SCRIPTDIR/../lib/check.sh
 . "$HERE/../lib/check.sh"
+# shellcheck source=SCRIPTDIR/../lib/wait.sh
+. "$HERE/../lib/wait.sh"
 ROOT=$SDLITE_ROOT
 PY=/usr/bin/python3
 PL=/usr/bin/perl
@@ -80,7 +86,7 @@ int main(int argc, char **argv) {
                 return 99;
         r = sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=sanity", fds, 2);
         printf("sanity: fds r=%d\n", r);
-        r = sd_notify_barrier(0, 2000000);
+        r = sd_notify_barrier(0, 60000000);
         printf("sanity: barrier=%d\n", r);
         fflush(stdout);
         if (argc > 1 && strcmp(argv[1], "sleep-after") == 0)
@@ -151,10 +157,11 @@ t0=$EPOCHREALTIME
 rc=$?
 el=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 if [ "$rc" = 124 ] && has "$T/b1.out" "timeout \(1\.000 s\): sending SIGTERM" &&
-   has "$T/b1.out" "was killed by SIGTERM" && awk -v e="$el" 'BEGIN { exit !(e < 3) }'; then
+   has "$T/b1.out" "was killed by SIGTERM" && awk -v e="$el" 'BEGIN { exit !(e >= 1 && e < 20) }'; then
     pass "(b) --timeout 1: SIGTERM to COMMAND, exit 124 after ${el} s"
 else
-    fail "(b) --timeout: rc=$rc after ${el} s"; sed 's/^/     /' "$T/b1.out"
+    fail "(b) --timeout 1 -- sleep 30: expected exit 124 (SIGTERM) after 1 to 20 s, saw rc=$rc after ${el} s"
+    sed 's/^/     /' "$T/b1.out"
 fi
 "$L" --exit-on-ready -- "$T/bin/sanity" sleep-after >"$T/b2.out" 2>&1
 rc=$?
@@ -185,25 +192,26 @@ t0=$EPOCHREALTIME
 rc=${PIPESTATUS[0]}
 el=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 p=$(sed -n 's/.*started pid \([0-9]*\): .*/\1/p' "$T/b7.out")
-sleep 0.2
-if [ "$rc" = 141 ] && [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null && awk -v e="$el" 'BEGIN { exit !(e < 5) }'; then
+# the listener has exited, its COMMAND may still be on its way out: wait for that
+if [ "$rc" = 141 ] && [ -n "$p" ] && awk -v e="$el" 'BEGIN { exit !(e < 30) }' &&
+   wait_for "$WAIT_LONG" "(b) output closed: COMMAND pid $p" "gone" proc_gone "$p"; then
     pass "(b) output closed (| head): COMMAND (pid $p) stopped, exit 141 after ${el} s"
 else
-    fail "(b) output closed: rc=$rc after ${el} s, COMMAND pid ${p:-?} $(kill -0 "${p:-0}" 2>/dev/null && echo 'still running')"
+    fail "(b) output closed (| head): expected exit 141 within 30 s and COMMAND gone, saw rc=$rc after ${el} s, COMMAND pid ${p:-?}: ${WAIT_MSG:-not looked at}"
     [ -n "$p" ] && kill "$p" 2>/dev/null
 fi
 "$L" -- sleep 60 >"$T/b8.out" 2>&1 &
 lpid=$!
-n=0
-until p=$(sed -n 's/.*started pid \([0-9]*\): .*/\1/p' "$T/b8.out") && [ -n "$p" ] || [ $((n += 1)) -gt 100 ]; do sleep 0.05; done
+# shellcheck disable=SC2317 # called through wait_for
+started_pid() { WAIT_SAW=$(sed -n 's/.*started pid \([0-9]*\): .*/\1/p' "$T/b8.out"); [ -n "$WAIT_SAW" ]; }
+wait_for "$WAIT_LONG" "(b) sdlite-listen -- sleep 60" "a 'started pid N' line" started_pid || fail "$WAIT_MSG"
+p=$WAIT_SAW
 kill -KILL "$lpid"
 wait "$lpid" 2>/dev/null
-sleep 0.2
-gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null)" = Z ]; }
-if [ -n "$p" ] && gone "$p"; then
-    pass "(b) sdlite-listen SIGKILLed: its COMMAND (pid $p) went with it (PR_SET_PDEATHSIG)"
+if [ -n "$p" ] && wait_for "$WAIT_LONG" "(b) COMMAND pid $p of the SIGKILLed listener" "gone" proc_gone "$p"; then
+    pass "(b) sdlite-listen SIGKILLed: its COMMAND (pid $p) went with it (PR_SET_PDEATHSIG, after ${WAIT_TOOK}s)"
 else
-    fail "(b) COMMAND ${p:-?} outlived the killed listener"
+    fail "${WAIT_MSG:-(b) no COMMAND pid}"
     [ -n "$p" ] && kill "$p" 2>/dev/null
 fi
 d=$(sed -n 's|.*NOTIFY_SOCKET=\(/[^ ]*/sdlite-listen\.[A-Za-z0-9]*\)/notify.*|\1|p' "$T/b8.out")
@@ -213,10 +221,11 @@ d=$(sed -n 's|.*NOTIFY_SOCKET=\(/[^ ]*/sdlite-listen\.[A-Za-z0-9]*\)/notify.*|\1
 run_ex() { # NAME CMD... (STUCK_AFTER_SEC/STARTUP_DELAY_MS from the environment)
     local n=$1
     shift
-    "$L" --name "$n" --watchdog-usec 1000000 --kill-on-late --timeout 10 -- "$@" >"$T/c-$n.out" 2>"$T/c-$n.err"
+    "$L" --name "$n" --watchdog-usec 2000000 --kill-on-late --timeout "$WAIT_LONG" -- "$@" >"$T/c-$n.out" 2>"$T/c-$n.err"
     echo $? >"$T/c-$n.rc"
 }
-export STUCK_AFTER_SEC=2.6 STARTUP_DELAY_MS=400
+# heartbeats at 1, 2, 3, 4 s after READY=1, stuck at 4.5 s, LATE at 6 s
+export STUCK_AFTER_SEC=4.5 STARTUP_DELAY_MS=400
 SDLITE_LIB=$SDLITE_BUILD/libsystemd.so.0 run_ex perl "$PL" "$ROOT/examples/watchdog-daemon.pl" &
 SDLITE_LIB=$SDLITE_BUILD/libsystemd.so.0 run_ex python "$PY" "$ROOT/examples/watchdog-daemon.py" &
 run_ex c "$C_EX" &
@@ -231,20 +240,23 @@ timing() { # FILE NAME
         $0 ~ ": pid [0-9]+: WATCHDOG=1$" { w[++nw] = t(); if (late) after_late++ }
         $0 ~ ": LATE: no WATCHDOG=1 for " {
             if (!late) { late = t(); gap = $0; sub(/.* for /, "", gap); sub(/ s .*/, "", gap) } }
+        # heartbeat every 1 s: a late one (load) shortens the next interval (the examples keep
+        # to their schedule), hence the wide interval bounds; the mean must still be ~1 s
         END {
             if (ready == "") { print "bad: no READY"; exit }
             if (ready < 0.35) { print "bad: READY at " ready " s, before the 0.4 s startup delay"; exit }
-            if (nw < 4) { print "bad: only " nw " heartbeats"; exit }
-            if (w[1] - ready < 0.35 || w[1] - ready > 0.75) { print "bad: first heartbeat " w[1] - ready " s after READY"; exit }
+            if (nw < 3) { print "bad: " nw " heartbeats, expected 4 (at least 3)"; exit }
+            if (w[1] - ready < 0.7 || w[1] - ready > 1.95) {
+                printf "bad: first heartbeat %.3f s after READY, expected 0.7..1.95 (~1)\n", w[1] - ready; exit }
             lo = 9; hi = 0
             for (i = 2; i <= nw; i++) { d = w[i] - w[i-1]; if (d < lo) lo = d; if (d > hi) hi = d }
             mean = (w[nw] - w[1]) / (nw - 1)
-            if (lo < 0.3 || hi > 0.75 || mean < 0.45 || mean > 0.56) {
-                printf "bad: heartbeat intervals %.3f..%.3f s, mean %.3f (want ~0.5)\n", lo, hi, mean; exit }
+            if (lo < 0.3 || hi > 1.95 || mean < 0.85 || mean > 1.3) {
+                printf "bad: heartbeat intervals %.3f..%.3f s, mean %.3f, expected 0.3..1.95 with a mean of 0.85..1.3 (~1)\n", lo, hi, mean; exit }
             if (!late) { print "bad: no LATE"; exit }
             if (after_late) { print "bad: heartbeats after LATE"; exit }
-            if (late - w[nw] < 0.98 || late - w[nw] > 1.25 || gap < 1.0 || gap > 1.25) {
-                printf "bad: LATE at %.3f s, %.3f s after the last heartbeat (gap %s)\n", late, late - w[nw], gap; exit }
+            if (late - w[nw] < 1.98 || late - w[nw] > 3 || gap < 2.0 || gap > 3) {
+                printf "bad: LATE at %.3f s, %.3f s after the last heartbeat (gap %s), expected 2..3 s\n", late, late - w[nw], gap; exit }
             printf "ok: READY at %.3f s, %d heartbeats every %.3f s (%.3f..%.3f), LATE %.3f s after the last one\n",
                 ready, nw, mean, lo, hi, late - w[nw]
         }' "$1"
@@ -254,11 +266,11 @@ for n in perl python c; do
     p=$(sed -n "s/.* $n: started pid \([0-9]*\): .*/\1/p" "$o")
     ok=1
     has "$o" "^\[ +[0-9.]+\] $n: pid $p: READY=1\$" || ok=0
-    has "$o" "^\[ +[0-9.]+\] $n: pid $p: STATUS=$n: ready, heartbeat every 0\.500 s\$" || ok=0
+    has "$o" "^\[ +[0-9.]+\] $n: pid $p: STATUS=$n: ready, heartbeat every 1\.000 s\$" || ok=0
     has "$o" "^\[ +[0-9.]+\] $n: pid $p: STATUS=$n: alive, heartbeat 3\$" || ok=0
-    has "$o" "^\[ +[0-9.]+\] $n: pid $p: STATUS=$n: stuck on purpose after [0-9]+ heartbeats \(STUCK_AFTER_SEC=2\.6\)\$" || ok=0
+    has "$o" "^\[ +[0-9.]+\] $n: pid $p: STATUS=$n: stuck on purpose after [0-9]+ heartbeats \(STUCK_AFTER_SEC=4\.5\)\$" || ok=0
     if [ "$ok" = 1 ]; then
-        pass "(c) $n example: READY=1, 'STATUS=$n: ready, heartbeat every 0.500 s', 'alive', then 'stuck on purpose'"
+        pass "(c) $n example: READY=1, 'STATUS=$n: ready, heartbeat every 1.000 s', 'alive', then 'stuck on purpose'"
     else
         fail "(c) $n example: fields missing"; sed 's/^/     /' "$o" "$e"
     fi
@@ -289,7 +301,7 @@ ln -s "$LIB_REAL" "$T/pfx/lib/libsystemd.so.0"
 for ex in py pl; do
     case $ex in py) interp=$PY n=python ;; pl) interp=$PL n=perl ;; esac
     # missing library: exit 2, naming both ways
-    timeout 20 env -u SDLITE_PREFIX SDLITE_LIB=/nonexistent/libsystemd.so.0 "$interp" "$ROOT/examples/watchdog-daemon.$ex" \
+    timeout "$WAIT_LONG" env -u SDLITE_PREFIX SDLITE_LIB=/nonexistent/libsystemd.so.0 "$interp" "$ROOT/examples/watchdog-daemon.$ex" \
         >"$T/d.out" 2>&1; rc=$?
     if [ "$rc" = 2 ] && has "$T/d.out" "not found: /nonexistent/libsystemd\.so\.0 does not exist \(SDLITE_LIB=" &&
        has "$T/d.out" "set SDLITE_PREFIX=DIR" && has "$T/d.out" "set SDLITE_LIB to the full path"; then
@@ -298,7 +310,7 @@ for ex in py pl; do
         fail "(d) $n: missing library: rc=$rc"; sed 's/^/     /' "$T/d.out"
     fi
     rm "$T/co/prefix/lib/libsystemd.so.0"
-    timeout 20 env -u SDLITE_LIB -u SDLITE_PREFIX "$interp" "$T/co/examples/watchdog-daemon.$ex" >"$T/d.out" 2>&1; rc=$?
+    timeout "$WAIT_LONG" env -u SDLITE_LIB -u SDLITE_PREFIX "$interp" "$T/co/examples/watchdog-daemon.$ex" >"$T/d.out" 2>&1; rc=$?
     ln -s "$LIB_REAL" "$T/co/prefix/lib/libsystemd.so.0"
     if [ "$rc" = 2 ] && has "$T/d.out" "not found: $T/co/prefix/lib/libsystemd\.so\.0 does not exist \(no SDLITE_LIB or SDLITE_PREFIX"; then
         pass "(d) $n: no SDLITE_LIB/SDLITE_PREFIX and nothing installed: exit 2 naming <checkout>/prefix/lib/libsystemd.so.0"
@@ -318,7 +330,7 @@ for ex in py pl; do
                      [ -e "$want" ] || continue
                      set -- env SDLITE_LIB="$want" "$interp" "$ROOT/examples/watchdog-daemon.$ex" ;;
         esac
-        "$L" --exit-on-ready --timeout 10 -- "$@" >"$T/d.out" 2>&1; rc=$?
+        "$L" --exit-on-ready --timeout "$WAIT_LONG" -- "$@" >"$T/d.out" 2>&1; rc=$?
         if [ "$rc" = 0 ] && has "$T/d.out" "^$n\[[0-9]+\]: using $want\$" &&
            has "$T/d.out" ": STATUS=$n: ready, no watchdog\$"; then
             pass "(d) $n: $how: using $want, READY=1 reached the listener"

@@ -2,16 +2,16 @@
 # shellcheck disable=SC2317  # helpers below are called indirectly (sysns_wait_cmd)
 # 60-examples-systemd.sh -- the Perl (FFI::Platypus + AnyEvent), Python (ctypes) and C
 # (pkg-config) examples of examples/ as three Type=notify units with the seed's settings
-# (NotifyAccess=main, WatchdogSec (2 s here, 10 in the seed), Restart=always) under a real
+# (NotifyAccess=main, WatchdogSec (3 s here, 10 in the seed), Restart=always) under a real
 # systemd 252 in private namespaces (tests/lib/sysns.sh), all three at once in one boot:
-#   a. "activating" (no StatusText) during the startup delay, active/running after READY=1;
-#      the manager logged READY=1 + STATUS= from the main PID; StatusText as sent
+#   a. "activating" (no StatusText) before READY=1, active/running after it (READY=1 accepted
+#      from the main PID); StatusText as sent
 #   b. each main process has sdlite's library mapped (/proc/PID/maps), and no other
 #      libsystemd: Perl and Python the file SDLITE_LIB names, C the one pkg-config gave
 #   c. heartbeats keep them up for > 3 watchdog periods: active/running, NRestarts=0, same
 #      MainPID, the heartbeat count in StatusText goes up, no watchdog timeout
-#   d. STUCK_AFTER_SEC: the loop gets stuck -> "Watchdog timeout (limit 2s)!", SIGABRT,
-#      result 'watchdog', restart (NRestarts=1), running again with a new MainPID
+#   d. STUCK_AFTER_SEC (a second set of units): the loop gets stuck -> killed by the watchdog
+#      (SERVICE_RESULT=watchdog, SIGABRT), restart (NRestarts=1), running again with a new MainPID
 # Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
 set -u
 
@@ -47,40 +47,55 @@ linked=$(ldd "$T/bin/watchdog-daemon" | awk '$1 ~ /^libsystemd\.so/ {print $3}')
 pass "built the C example with examples/Makefile (pkg-config); ldd: libsystemd -> $linked"
 
 # --------------------------------------------------------------- units
-STUCK=9 DELAY_MS=1500
-unit() { # LANG EXEC...
-    local lang=$1
-    shift
-    sysns_notify_unit "$T" "ex-$lang.service" "sdlite example: $lang" \
-        "\"SDLITE_LIB=$LIB\" STARTUP_DELAY_MS=$DELAY_MS STUCK_AFTER_SEC=$STUCK" "$*" "$lang.log"
+# Timing (issue 9: nothing below may depend on how fast a loaded machine is):
+#   WatchdogSec=3: the examples heartbeat every 1.5 s (WATCHDOG_USEC/2), so a heartbeat may come
+#   up to 1.5 s late before the manager kills; scheduling delays on a busy 2-core machine stay far
+#   below that.  ex-LANG.service heartbeat for ever (they wait at a start gate until (a) has seen
+#   them activating); ex-LANG-stuck.service, started for (d) only, get stuck 4 s after READY=1.
+#   So (c), the one check of a duration ("up for more than 3 watchdog periods"), cannot overlap
+#   the stuck phase however long (a) and (b) take.  Everything else waits for the event itself
+#   with a WAIT_LONG deadline.
+WD=3 STUCK=4 DELAY_MS=500
+HOLD=$((3 * WD + 1))
+export SYSNS_WATCHDOG_SEC=$WD
+unit() { # UNIT LANG ENV EXEC...
+    local u=$1 lang=$2 env=$3
+    shift 3
+    sysns_notify_unit "$T" "$u" "sdlite example: $lang" \
+        "\"SDLITE_LIB=$LIB\" STARTUP_DELAY_MS=$DELAY_MS$env" "$*" "$u.log"
 }
-unit perl "$PL" "\"$ROOT/examples/watchdog-daemon.pl\""
-unit python "$PY" "\"$ROOT/examples/watchdog-daemon.py\""
-unit c "\"$T/bin/watchdog-daemon\""
+declare -A EXEC=([perl]="$PL \"$ROOT/examples/watchdog-daemon.pl\""
+                 [python]="$PY \"$ROOT/examples/watchdog-daemon.py\""
+                 [c]="\"$T/bin/watchdog-daemon\"")
 LANGS=(perl python c)
-SYSNS_STOP_UNITS=(ex-perl.service ex-python.service ex-c.service)
+OK_UNITS=() STUCK_UNITS=()
+for l in "${LANGS[@]}"; do
+    SYSNS_GATED=1 unit "ex-$l.service" "$l" "" "${EXEC[$l]}"
+    unit "ex-$l-stuck.service" "$l" " STUCK_AFTER_SEC=$STUCK" "${EXEC[$l]}"
+    OK_UNITS+=("ex-$l.service") STUCK_UNITS+=("ex-$l-stuck.service")
+done
+SYSNS_STOP_UNITS=("${OK_UNITS[@]}" "${STUCK_UNITS[@]}")
 
 # --------------------------------------------------------------- boot
 t0=$(sysns__now_us)
 sysns_boot_debug "$T"
 
 # --------------------------------------------------------------- (a)
-sysns_ctl start --no-block "${SYSNS_STOP_UNITS[@]}" || sysns_fail "systemctl start --no-block"
-sysns_wait_activating 3 'ex-%s.service' "${LANGS[@]}" ||
-    sysns_fail "(a) not all of ${LANGS[*]} seen activating/start without StatusText before READY=1 (seen: ${!SYSNS_SEEN[*]})"
-pass "(a) before READY=1 (startup delay ${DELAY_MS} ms): perl, python, c all activating/start, no StatusText"
+sysns_ctl start --no-block "${OK_UNITS[@]}" || sysns_fail "systemctl start --no-block"
+sysns_wait_activating "$WAIT_LONG" 'ex-%s.service' "${LANGS[@]}" || sysns_fail "(a) $WAIT_MSG"
+pass "(a) before READY=1 (held at the start gate, then a ${DELAY_MS} ms startup delay): perl, python, c all activating/start, no StatusText"
+sysns_open_gate "${OK_UNITS[@]}"
 
 declare -A MAINPID=() HOSTPID=()
 for l in "${LANGS[@]}"; do
     U=ex-$l.service
-    sysns_wait_prop "$U" ActiveState active 10 || sysns_fail "(a) $U never became active"
-    sysns_wait_prop "$U" SubState running 2 || sysns_fail "(a) $U active but not running"
+    sysns_wait_prop "$U" ActiveState active "$WAIT_LONG" || sysns_fail "(a) $WAIT_MSG"
+    sysns_wait_prop "$U" SubState running "$WAIT_LONG" || sysns_fail "(a) $WAIT_MSG"
     MAINPID[$l]=$(sysns_prop "$U" MainPID)
-    sysns_wait_log "^$U: Got notification message from PID ${MAINPID[$l]} \(READY=1, STATUS=$l: ready, heartbeat every 1\.000 s\)" 5 ||
-        sysns_fail "(a) the manager did not log READY=1 + STATUS= from $U's main PID ${MAINPID[$l]}"
-    sysns_wait_prop_re "$U" StatusText "^$l: (ready, heartbeat every 1\.000 s|alive, heartbeat [0-9]+)\$" 3 ||
-        sysns_fail "(a) $U StatusText"
-    pass "(a) $U: active/running, MainPID=${MAINPID[$l]}, READY=1+STATUS= logged from it, StatusText='$(sysns_prop "$U" StatusText)'"
+    # active = READY=1 came from the main PID (NotifyAccess=main); the STATUS= text is the example's
+    sysns_wait_prop_re "$U" StatusText "^$l: (ready, heartbeat every 1\.500 s|alive, heartbeat [0-9]+)\$" "$WAIT_LONG" ||
+        sysns_fail "(a) $WAIT_MSG"
+    pass "(a) $U: active/running (READY=1 from MainPID=${MAINPID[$l]}), StatusText='$(sysns_prop "$U" StatusText)'"
 done
 
 # --------------------------------------------------------------- (b)
@@ -98,54 +113,84 @@ for l in "${LANGS[@]}"; do
 done
 
 # --------------------------------------------------------------- (c)
+# A duration on purpose: all three must stay up, unrestarted, for more than three watchdog
+# periods; every poll also notes the manager's WatchdogTimestamp (its last WATCHDOG=1) per unit.
+shopt -s extglob
 beats() { sysns_prop "$1" StatusText | sed -n 's/.*alive, heartbeat \([0-9]*\)$/\1/p'; }
-declare -A B0=()
+declare -A B0=() WD_SEEN=() NTS=()
 for l in "${LANGS[@]}"; do B0[$l]=$(beats "ex-$l.service"); done
-HOLD=6.2
 all_up() {
-    local l
+    local l u
     for l in "${LANGS[@]}"; do
-        if ! { sysns_running_as "ex-$l.service" "${MAINPID[$l]}" &&
-               [[ ${SYSNS_P[StatusText]} == "$l: "@(ready|alive)* ]]; }; then
-            echo "ex-$l changed: $(sysns_snap "ex-$l.service")" >&2
-            return 1
-        fi
+        u=ex-$l.service
+        sysns_props "$u" ActiveState,SubState,NRestarts,MainPID,StatusText,WatchdogTimestampMonotonic ||
+            { WAIT_SAW="systemctl show $u failed"; return 1; }
+        WAIT_SAW="$u $(sysns__fmt_p)"
+        [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
+            [ "${SYSNS_P[NRestarts]}" = 0 ] && [ "${SYSNS_P[MainPID]}" = "${MAINPID[$l]}" ] &&
+            [[ ${SYSNS_P[StatusText]} == "$l: "@(ready|alive)* ]] || return 1
+        [ -n "${WD_SEEN[$l:${SYSNS_P[WatchdogTimestampMonotonic]}]:-}" ] ||
+            NTS[$l]=$(( ${NTS[$l]:--1} + 1 ))
+        WD_SEEN[$l:${SYSNS_P[WatchdogTimestampMonotonic]}]=1
     done
 }
-shopt -s extglob
-sysns_hold_cmd "$HOLD" all_up || sysns_fail "(c) not all examples stayed up with heartbeats for $HOLD s"
+hold_for "$HOLD" "(c) the examples" "active/running, NRestarts=0, same MainPID, StatusText ready/alive" all_up ||
+    sysns_fail "$WAIT_MSG"
+want=$(( 4 * HOLD / (3 * WD) ))   # ~2*HOLD/WD heartbeats in HOLD s; ask for two thirds
 for l in "${LANGS[@]}"; do
     U=ex-$l.service
     b1=$(beats "$U")
-    [ $(( ${b1:-0} - ${B0[$l]:-0} )) -ge 5 ] ||
-        sysns_fail "(c) $U: only $(( ${b1:-0} - ${B0[$l]:-0} )) heartbeats in $HOLD s (expected >= 5 at one per second)"
-    [ "$(sysns_count_log "^$U: Watchdog timeout")" = 0 ] || sysns_fail "(c) unexpected watchdog timeout for $U"
-    sysns_wait_log "^$U: Got notification message from PID ${MAINPID[$l]} \(WATCHDOG=1, STATUS=$l: alive, heartbeat $b1\)" 2 ||
-        sysns_fail "(c) the manager log lacks heartbeat $b1 of $U"
-    pass "(c) $U: $HOLD s (> 3 watchdog periods of 2 s) active/running, NRestarts=0, same MainPID; heartbeats ${B0[$l]:-0} -> $b1, logged by the manager"
+    nb=$(( ${b1:-0} - ${B0[$l]:-0} ))
+    [ "$nb" -ge "$want" ] || sysns_fail "(c) $U heartbeats in ${HOLD}s: expected >= $want (StatusText), saw $nb"
+    [ "${NTS[$l]:-0}" -ge "$want" ] ||
+        sysns_fail "(c) $U WatchdogTimestamp updates in ${HOLD}s: expected >= $want, saw ${NTS[$l]:-0}"
+    [ -z "$(sysns_stops "$U")" ] || sysns_fail "(c) $U stopped: $(sysns_stops "$U" | tr '\n' ';')"
+    pass "(c) $U: ${HOLD} s (> 3 watchdog periods of ${WD} s) active/running, NRestarts=0, same MainPID; heartbeats ${B0[$l]:-0} -> $b1, WatchdogTimestamp moved ${NTS[$l]} times"
 done
 [ "$(sysns_count_log "reception only permitted")" = 0 ] || sysns_fail "(c) the manager rejected notifications (wrong sender PID)"
+SYSNS_CMD_TIMEOUT=$WAIT_LONG sysns_ctl stop "${OK_UNITS[@]}" || sysns_fail "(c) stopping ${OK_UNITS[*]}"
 
 # --------------------------------------------------------------- (d)
+sysns_ctl start --no-block "${STUCK_UNITS[@]}" || sysns_fail "systemctl start --no-block ${STUCK_UNITS[*]}"
+declare -A SPID=() SHOST=()
 for l in "${LANGS[@]}"; do
-    U=ex-$l.service
-    # from the log: StatusText says so only until the restart, and the three get stuck at once
-    sysns_wait_log "^$U: Got notification message from PID ${MAINPID[$l]} \(STATUS=$l: stuck on purpose after [0-9]+ heartbeats \(STUCK_AFTER_SEC=$STUCK\)\)" 6 ||
-        sysns_fail "(d) $U never reported being stuck"
-    sysns_wait_log "^$U: Watchdog timeout \(limit 2s\)!" 5 || sysns_fail "(d) no 'Watchdog timeout' for $U"
-    sysns_wait_log "^$U: Main process exited, code=(killed|dumped), status=6/ABRT" 8 ||
-        sysns_fail "(d) $U was not killed with SIGABRT"
-    sysns_wait_log "^$U: Failed with result 'watchdog'" 2 || sysns_fail "(d) no result 'watchdog' for $U"
-    sysns_wait_log "^$U: Scheduled restart job, restart counter is at 1\." 3 || sysns_fail "(d) no 'Scheduled restart job' for $U"
-    pass "(d) $U: 'stuck on purpose' -> 'Watchdog timeout (limit 2s)!', SIGABRT, result 'watchdog', restart job"
+    U=ex-$l-stuck.service
+    sysns_wait_prop "$U" SubState running "$WAIT_LONG" || sysns_fail "(d) $WAIT_MSG"
+    SPID[$l]=$(sysns_prop "$U" MainPID)
+    SHOST[$l]=$(sysns_host_pid "${SPID[$l]}") || SHOST[$l]=   # (empty: already gone)
 done
+pass "(d) ${STUCK_UNITS[*]} running (MainPIDs ${SPID[*]}), stuck on purpose ${STUCK} s after READY=1"
+first_stop_of() { sysns_stops "$1" | head -n1; }
 for l in "${LANGS[@]}"; do
-    U=ex-$l.service
-    sysns_wait_cmd 8 sysns_running_again "$U" "${MAINPID[$l]}" || sysns_fail "(d) $U not running again after the restart: $(sysns_snap "$U")"
-    [ "$(sysns_prop "$U" NRestarts)" = 1 ] || sysns_fail "(d) $U NRestarts=$(sysns_prop "$U" NRestarts), wanted 1"
-    [ ! -e /proc/"${HOSTPID[$l]}" ] || [ "$(awk '{print $3}' /proc/"${HOSTPID[$l]}"/stat 2>/dev/null)" = Z ] ||
-        sysns_fail "(d) the stuck process ${HOSTPID[$l]} of $U still exists"
-    pass "(d) $U: NRestarts=1, running again with MainPID=$(sysns_prop "$U" MainPID) (was ${MAINPID[$l]}), StatusText='$(sysns_prop "$U" StatusText)'"
+    U=ex-$l-stuck.service
+    # StatusText says so only until the restart; the manager's log keeps the message
+    stuck_re="$l: stuck on purpose after [0-9]+ heartbeats \(STUCK_AFTER_SEC=$STUCK\)"
+    is_stuck() { sysns__prop_re "$U" StatusText "^$stuck_re\$" || sysns__log_has "^$U: .*STATUS=$stuck_re"; }
+    wait_for "$WAIT_LONG" "(d) $U StatusText" "'$stuck_re'" is_stuck || sysns_fail "$WAIT_MSG"
+    wait_for "$WAIT_LONG" "(d) $U first stop (SERVICE_RESULT EXIT_CODE EXIT_STATUS)" "'watchdog killed|dumped ABRT'" \
+        out_matches '^watchdog (killed|dumped) ABRT$' first_stop_of "$U" || sysns_fail "$WAIT_MSG"
+    pass "(d) $U: 'stuck on purpose' -> killed by the watchdog: '$(first_stop_of "$U")' (SERVICE_RESULT EXIT_CODE EXIT_STATUS)"
+done
+# each one's first snapshot running again, all three in one poll loop: it must show NRestarts=1
+# (the restarted process gets stuck too, but only STUCK + WD s after its own READY=1)
+declare -A AGAIN=()
+all_again() {
+    local l u
+    for l in "${LANGS[@]}"; do
+        [ -n "${AGAIN[$l]:-}" ] && continue
+        u=ex-$l-stuck.service
+        sysns_running_again "$u" "${SPID[$l]}" || return 1
+        AGAIN[$l]="NRestarts=${SYSNS_P[NRestarts]} MainPID=${SYSNS_P[MainPID]}"
+    done
+}
+wait_for "$WAIT_LONG" "(d) the stuck examples after the watchdog kill" "each active/running again with a new MainPID" \
+    all_again || sysns_fail "$WAIT_MSG"
+for l in "${LANGS[@]}"; do
+    U=ex-$l-stuck.service
+    [[ ${AGAIN[$l]} == "NRestarts=1 "* ]] || sysns_fail "(d) $U running again: expected NRestarts=1, saw ${AGAIN[$l]}"
+    [ -z "${SHOST[$l]}" ] || wait_for "$WAIT_LONG" "(d) $U's stuck process ${SHOST[$l]}" "gone" proc_gone "${SHOST[$l]}" ||
+        sysns_fail "$WAIT_MSG"
+    pass "(d) $U: restarted, running again: ${AGAIN[$l]} (was ${SPID[$l]}); the stuck process is gone"
 done
 
 echo "== 60-examples-systemd: all passed in $(( ($(sysns__now_us) - t0) / 1000 )) ms"

@@ -5,10 +5,10 @@
 # namespaces (tests/lib/sysns.sh); both at once in one boot:
 #   * Perl's Linux::Systemd::Daemon (liblinux-systemd-perl, XS): examples/bindings/linux-systemd-daemon.pl
 #   * Python's systemd.daemon (python3-systemd, C extension):   examples/bindings/python-systemd.py
-# For each: activating until READY=1, then active/running; READY=1 + STATUS= logged by the
-# manager from the main PID; StatusText follows the heartbeats; alive with NRestarts=0 for
-# > 3 watchdog periods (WatchdogSec=2); /proc/PID/maps shows sdlite's libsystemd.so.0 and not
-# the system's. Python also: sd_booted() is True, one fd reached the fd store through
+# For each: activating until READY=1, then active/running (READY=1 accepted from the main PID);
+# StatusText follows the heartbeats; alive with NRestarts=0 for > 3 watchdog periods
+# (WatchdogSec=3), the manager's WatchdogTimestamp moving; /proc/PID/maps shows sdlite's
+# libsystemd.so.0 and not the system's. Python also: sd_booted() is True, one fd reached the fd store through
 # sd_pid_notify_with_fds (NFileDescriptorStore=1).
 # Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
 set -u
@@ -51,11 +51,19 @@ done
 
 sysns_mktemp T || { echo "FAIL: mktemp"; exit 1; }
 mkdir -p "$T/units" "$T/work"
+# Timing (issue 9): WatchdogSec=3, so the bindings heartbeat every 1.5 s (WATCHDOG_USEC/2) and a
+# heartbeat may come up to 1.5 s late before the manager kills: scheduling delays on a busy
+# 2-core machine stay far below that.  Both wait at a start gate until they have been seen
+# activating.  The one check of a duration is "up for more than 3 watchdog periods"; everything
+# else waits for the event itself with a WAIT_LONG deadline.
+WD=3
+HOLD=$((3 * WD + 1))
+export SYSNS_WATCHDOG_SEC=$WD SYSNS_GATED=1
 unit() { # NAME EXTRA EXEC...
     local name=$1 extra=$2
     shift 2
     sysns_notify_unit "$T" "$name.service" "unmodified binding on sdlite: $name" \
-        "\"LD_LIBRARY_PATH=$SDLITE_BUILD\" STARTUP_DELAY_MS=1500" "$*" "$name.log" "$extra"
+        "\"LD_LIBRARY_PATH=$SDLITE_BUILD\" STARTUP_DELAY_MS=500" "$*" "$name.log" "$extra"
 }
 unit perl-binding "" "$PL" "\"$ROOT/examples/bindings/linux-systemd-daemon.pl\""
 unit python-binding "FileDescriptorStoreMax=4" "$PY" "\"$ROOT/examples/bindings/python-systemd.py\""
@@ -67,21 +75,19 @@ t0=$(sysns__now_us)
 sysns_boot_debug "$T"
 sysns_ctl start --no-block "${SYSNS_STOP_UNITS[@]}" || sysns_fail "systemctl start --no-block"
 
-sysns_wait_activating 3 '%s.service' "${UNITS[@]}" ||
-    sysns_fail "not both seen activating/start before READY=1 (seen: ${!SYSNS_SEEN[*]})"
-pass "before READY=1: both activating/start, no StatusText"
+sysns_wait_activating "$WAIT_LONG" '%s.service' "${UNITS[@]}" || sysns_fail "$WAIT_MSG"
+pass "before READY=1 (held at the start gate): both activating/start, no StatusText"
+sysns_open_gate "${SYSNS_STOP_UNITS[@]}"
 
 declare -A MAINPID=()
 for u in "${UNITS[@]}"; do
     U=$u.service w=${WHO[$u]}
-    sysns_wait_prop "$U" ActiveState active 10 || sysns_fail "$U never became active"
-    sysns_wait_prop "$U" SubState running 2 || sysns_fail "$U active but not running"
+    sysns_wait_prop "$U" ActiveState active "$WAIT_LONG" || sysns_fail "$WAIT_MSG"
+    sysns_wait_prop "$U" SubState running "$WAIT_LONG" || sysns_fail "$WAIT_MSG"
     MAINPID[$u]=$(sysns_prop "$U" MainPID)
-    # Linux::Systemd::Daemon builds the message from a hash: either order
-    sysns_wait_log "^$U: Got notification message from PID ${MAINPID[$u]} \((READY=1, STATUS=$w: ready|STATUS=$w: ready, READY=1)\)" 5 ||
-        sysns_fail "the manager did not log READY=1 + STATUS= from $U's main PID ${MAINPID[$u]}"
-    sysns_wait_prop_re "$U" StatusText "^$w: heartbeat [0-9]+\$" 3 || sysns_fail "$U: no heartbeat in StatusText"
-    pass "$U ($w): active/running, MainPID=${MAINPID[$u]}; READY=1+STATUS= logged from it; StatusText='$(sysns_prop "$U" StatusText)'"
+    # active = READY=1 came from the main PID (NotifyAccess=main); then the binding's STATUS= lines
+    sysns_wait_prop_re "$U" StatusText "^$w: heartbeat [0-9]+\$" "$WAIT_LONG" || sysns_fail "$WAIT_MSG"
+    pass "$U ($w): active/running (READY=1 from MainPID=${MAINPID[$u]}); StatusText='$(sysns_prop "$U" StatusText)'"
 
     hp=$(sysns_host_pid "${MAINPID[$u]}") || sysns_fail "cannot map $U's MainPID to a host pid"
     mapped=$(sysns_libsystemd_maps "$hp")
@@ -93,35 +99,42 @@ done
 
 # Python extras: sd_booted() and the fd store through sd_pid_notify_with_fds
 P=python-binding.service
-sysns_wait_cmd 3 grep -q '^fd store: True$' "$T/work/python-binding.log" ||
-    sysns_fail "$P: notify(fds=[...]) did not return True: $(cat "$T/work/python-binding.log")"
-grep -q '^ready, booted=True,' "$T/work/python-binding.log" || sysns_fail "$P: daemon.booted() was not True"
-sysns_wait_prop "$P" NFileDescriptorStore 1 3 || sysns_fail "$P: the fd did not reach the fd store"
+wait_for "$WAIT_LONG" "$P's stdout" "'fd store: True'" grep -q '^fd store: True$' "$T/work/python-binding.log" ||
+    sysns_fail "$WAIT_MSG; the log: $(cat "$T/work/python-binding.log")"
+grep -q '^ready, booted=True,' "$T/work/python-binding.log" ||
+    sysns_fail "$P: daemon.booted(): expected True, saw: $(grep '^ready' "$T/work/python-binding.log")"
+sysns_wait_prop "$P" NFileDescriptorStore 1 "$WAIT_LONG" || sysns_fail "$WAIT_MSG"
 pass "$P: booted() is True; notify(FDSTORE=1, fds=[fd]) -> NFileDescriptorStore=1"
 
-# alive over > 3 watchdog periods
-declare -A B0=()
+# A duration on purpose: both must stay up, unrestarted, for more than three watchdog periods;
+# every poll also notes the manager's WatchdogTimestamp (its last WATCHDOG=1) per unit.
+declare -A B0=() WD_SEEN=() NTS=()
 beats() { sysns_prop "$1" StatusText | sed -n 's/.*: heartbeat \([0-9]*\)$/\1/p'; }
 for u in "${UNITS[@]}"; do B0[$u]=$(beats "$u.service"); done
-HOLD=6.2
 all_up() {
     local u
     for u in "${UNITS[@]}"; do
-        if ! sysns_running_as "$u.service" "${MAINPID[$u]}"; then
-            echo "$u changed: $(sysns_snap "$u.service")" >&2
-            return 1
-        fi
+        sysns_props "$u.service" ActiveState,SubState,NRestarts,MainPID,StatusText,WatchdogTimestampMonotonic ||
+            { WAIT_SAW="systemctl show $u.service failed"; return 1; }
+        WAIT_SAW="$u.service $(sysns__fmt_p)"
+        [ "${SYSNS_P[ActiveState]}" = active ] && [ "${SYSNS_P[SubState]}" = running ] &&
+            [ "${SYSNS_P[NRestarts]}" = 0 ] && [ "${SYSNS_P[MainPID]}" = "${MAINPID[$u]}" ] || return 1
+        [ -n "${WD_SEEN[$u:${SYSNS_P[WatchdogTimestampMonotonic]}]:-}" ] ||
+            NTS[$u]=$(( ${NTS[$u]:--1} + 1 ))
+        WD_SEEN[$u:${SYSNS_P[WatchdogTimestampMonotonic]}]=1
     done
 }
-sysns_hold_cmd "$HOLD" all_up || sysns_fail "the bindings did not stay up for $HOLD s"
+hold_for "$HOLD" "the bindings" "active/running, NRestarts=0, same MainPID" all_up || sysns_fail "$WAIT_MSG"
+want=$(( 4 * HOLD / (3 * WD) ))   # ~2*HOLD/WD heartbeats in HOLD s; ask for two thirds
 for u in "${UNITS[@]}"; do
     U=$u.service
     b1=$(beats "$U")
-    [ $(( ${b1:-0} - ${B0[$u]:-0} )) -ge 5 ] || sysns_fail "$U: only $(( ${b1:-0} - ${B0[$u]:-0} )) heartbeats in $HOLD s"
-    [ "$(sysns_count_log "^$U: Watchdog timeout")" = 0 ] || sysns_fail "unexpected watchdog timeout for $U"
-    n=$(sysns_count_log "^$U: Got notification message from PID ${MAINPID[$u]} \(WATCHDOG=1")
-    [ "$n" -ge 5 ] || sysns_fail "$U: only $n WATCHDOG=1 messages in the manager log"
-    pass "$U: $HOLD s (> 3 watchdog periods) active/running, NRestarts=0; $n WATCHDOG=1 logged; StatusText heartbeat ${B0[$u]} -> $b1"
+    nb=$(( ${b1:-0} - ${B0[$u]:-0} ))
+    [ "$nb" -ge "$want" ] || sysns_fail "$U heartbeats in ${HOLD}s: expected >= $want (StatusText), saw $nb"
+    [ "${NTS[$u]:-0}" -ge "$want" ] ||
+        sysns_fail "$U WatchdogTimestamp updates in ${HOLD}s: expected >= $want, saw ${NTS[$u]:-0}"
+    [ -z "$(sysns_stops "$U")" ] || sysns_fail "$U stopped: $(sysns_stops "$U" | tr '\n' ';')"
+    pass "$U: ${HOLD} s (> 3 watchdog periods of ${WD} s) active/running, NRestarts=0; WatchdogTimestamp moved ${NTS[$u]} times; StatusText heartbeat ${B0[$u]} -> $b1"
 done
 [ "$(sysns_count_log "reception only permitted")" = 0 ] || sysns_fail "the manager rejected notifications (wrong sender PID)"
 
