@@ -5,7 +5,7 @@
 use crate::cmsg;
 use crate::errno::{Errno, Result};
 use crate::sys::{self, Borrowed, Fd, ForkFlag, IoSlice};
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 use libc::c_int;
 
 /// `struct sockaddr_un` for /run/systemd/journal/socket, as long as libsystemd passes it
@@ -25,23 +25,33 @@ const ADDRESS: [u8; 30] = {
 };
 
 /// The one socket every thread of the process sends on, made at first use and kept (as
-/// libsystemd keeps its own). -1 until then.
-static SOCKET: AtomicI32 = AtomicI32::new(-1);
-/// Its inode: after a fork, the number in SOCKET is ours only if it still names this socket.
-static SOCKET_INODE: AtomicU64 = AtomicU64::new(0);
+/// libsystemd keeps its own), published together with (the low half of) its inode in one word:
+/// after a fork the number is ours only if it still names that socket, and a thread must never
+/// see the number without the inode that goes with it.
+static SOCKET: AtomicU64 = AtomicU64::new(NO_SOCKET);
+const NO_SOCKET: u64 = u64::MAX;
 /// Cleared by the kernel in a child process: the socket must then be checked before use.
 static CHECKED_IN_THIS_PROCESS: ForkFlag = ForkFlag::new();
+
+fn pack(fd: c_int, inode: u64) -> u64 {
+    ((inode as u32 as u64) << 32) | fd as u32 as u64
+}
+
+fn fd_of(state: u64) -> c_int {
+    state as u32 as c_int
+}
 
 /// The process-wide socket. libsystemd trusts the number it cached even in a child that has
 /// closed it or reused it for another file (its datagrams then fail or go to that file); here
 /// a child checks once, and opens its own socket if the number is no longer ours.
 fn socket() -> Result<c_int> {
-    let fd = SOCKET.load(Ordering::Acquire);
+    let state = SOCKET.load(Ordering::Acquire);
+    let fd = fd_of(state);
     if fd >= 0 {
         if CHECKED_IN_THIS_PROCESS.is_set() {
             return Ok(fd);
         }
-        if is_ours(fd) {
+        if is_ours(state) {
             CHECKED_IN_THIS_PROCESS.set();
             return Ok(fd);
         }
@@ -51,20 +61,18 @@ fn socket() -> Result<c_int> {
     let inode = sys::fstat(new.raw()).map_or(0, |st| st.st_ino);
     // Threads racing here each made a socket; one wins, the others close theirs (no lock, so
     // this stays async-signal-safe), and every thread then sends on the winner's.
-    match SOCKET.compare_exchange(fd, new.raw(), Ordering::AcqRel, Ordering::Acquire) {
+    match SOCKET.compare_exchange(state, pack(new.raw(), inode), Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => {
-            SOCKET_INODE.store(inode, Ordering::Release);
             CHECKED_IN_THIS_PROCESS.set();
             Ok(sys::into_raw(new))
         }
-        Err(theirs) => Ok(theirs),
+        Err(theirs) => Ok(fd_of(theirs)),
     }
 }
 
-fn is_ours(fd: c_int) -> bool {
-    sys::fstat(fd).is_ok_and(|st| {
-        st.st_mode & libc::S_IFMT == libc::S_IFSOCK && st.st_ino == SOCKET_INODE.load(Ordering::Acquire)
-    })
+fn is_ours(state: u64) -> bool {
+    sys::fstat(fd_of(state))
+        .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK && pack(fd_of(state), st.st_ino) == state)
 }
 
 /// Sends the entry whose wire form is `pieces` (at most UIO_MAXIOV of them). Like libsystemd:
