@@ -37,7 +37,7 @@ static inline void journal_ns_init(void) {
                         strerror(errno));
                 exit(77);
         }
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
                 fprintf(stderr, "%s: SKIP: cannot make / private in the new namespace: %s\n", PROG, strerror(errno));
                 exit(77);
         }
