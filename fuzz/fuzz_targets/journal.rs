@@ -18,9 +18,10 @@
 //!             running"), stale (3: a socket file nobody is bound to)
 //!   bits 2-3  errno on entry: 4242, 0, -5, EXDEV
 //!   bits 4-5  iov/n: as given; n = 0; n = -1; iov = NULL (n = the count)
-//!   bit 6     big: the last entry is extended (its bytes repeated) to b1 * 32 KiB + b2 * 128
-//!             bytes (up to ~8 MiB: both sides of the kernel's ~4 MiB datagram limit, so the
-//!             memfd fallback is reached)
+//!   bit 6     big: the last entry is extended (its bytes repeated) to b1 * 2 KiB + b2 * 8
+//!             bytes for b1 < 128 (up to 256 KiB), else to 4 MiB - 64 KiB + (b1 - 128) * 4 KiB
+//!             + b2 * 16 (3.94 to 4.44 MiB: both sides of the kernel's largest datagram, about
+//!             4.07 MiB here, beyond which both libraries hand the entry over in a memfd)
 //!   bit 7     the first entry is not sent but becomes program_invocation_short_name (the
 //!             implicit SYSLOG_IDENTIFIER's source; a NULL-base first entry makes it NULL)
 //!
@@ -352,7 +353,13 @@ fn parse(data: &[u8]) -> Option<Input> {
     if flags & 0x40 != 0 {
         let (b1, b2) = (*rest.first()?, *rest.get(1)?);
         rest = &rest[2..];
-        big = Some((b1 as usize) * 32 * 1024 + (b2 as usize) * 128);
+        // b1 < 128: up to 256 KiB (cheap); b1 >= 128: 3.94 to 4.44 MiB, around the kernel's
+        // largest datagram (about 4.07 MiB of payload here), beyond which the memfd is used
+        big = Some(if b1 < 128 {
+            (b1 as usize) * 2048 + (b2 as usize) * 8
+        } else {
+            (4 << 20) - (64 << 10) + (b1 as usize - 128) * 4096 + (b2 as usize) * 16
+        });
     }
     let mut entries = Vec::new();
     for raw in rest.split(|&c| c == 0xff) {
