@@ -210,7 +210,7 @@ while read -r name src link args diffp vgargs strict; do
     # ------------------------------------------------------------ c. valgrind on sdlite
     [ "${SDLITE_SAN_SKIP_VALGRIND:-0}" = 1 ] && continue
     if [ "$vgargs" = SKIP ]; then
-        info "$name: not under valgrind (timing-driven: blocked senders, signals); ASan run above and 72-stress cover it"
+        info "$name: not under valgrind (timing-driven: blocked senders, signals); the ASan run above, 72-stress and 73 cover it"
         continue
     fi
     mapfile -t V < <(args_of "$vgargs")
