@@ -117,8 +117,13 @@ fn sandbox() -> c_int {
         if libc::unshare(libc::CLONE_NEWNS) != 0 {
             fatal("cannot make a private mount namespace (unshare(CLONE_NEWNS); needs root)");
         }
-        if libc::mount(c"none".as_ptr(), c"/".as_ptr(), c"none".as_ptr(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null())
-            != 0
+        if libc::mount(
+            c"none".as_ptr(),
+            c"/".as_ptr(),
+            c"none".as_ptr(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        ) != 0
         {
             fatal("cannot make / private in the new namespace");
         }
@@ -232,12 +237,7 @@ impl Receiver {
                 }
             }
             let truncated = mh.msg_flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0;
-            let mut d = Delivered {
-                bytes: self.buf[..n as usize].to_vec(),
-                memfd: None,
-                fds: fds.len(),
-                truncated,
-            };
+            let mut d = Delivered { bytes: self.buf[..n as usize].to_vec(), memfd: None, fds: fds.len(), truncated };
             if n == 0 && fds.len() == 1 {
                 d.memfd = Some(read_memfd(fds[0], &mut d.bytes));
             }
@@ -267,11 +267,7 @@ fn read_memfd(fd: c_int, bytes: &mut Vec<u8>) -> MemfdInfo {
         let link = CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL");
         let mut name = [0u8; 256];
         let l = libc::readlink(link.as_ptr(), name.as_mut_ptr().cast(), name.len());
-        MemfdInfo {
-            seals,
-            mode: st.st_mode,
-            name: String::from_utf8_lossy(&name[..l.max(0) as usize]).into_owned(),
-        }
+        MemfdInfo { seals, mode: st.st_mode, name: String::from_utf8_lossy(&name[..l.max(0) as usize]).into_owned() }
     }
 }
 
