@@ -1,7 +1,7 @@
 /* alloc-count.c -- how many heap allocations and lock operations each call makes.
  *
- * This program defines malloc, calloc, realloc, reallocarray, free, posix_memalign,
- * aligned_alloc, memalign, valloc and pvalloc itself (glibc supports replacing malloc this way;
+ * This program defines (common/alloc-interpose.h) malloc, calloc, realloc, reallocarray, free,
+ * posix_memalign, aligned_alloc, memalign, valloc and pvalloc itself (glibc supports replacing malloc this way;
  * each forwards to glibc's __libc_* allocator) and pthread_mutex_lock/trylock,
  * pthread_rwlock_rdlock/wrlock, pthread_spin_lock and sem_wait (forwarding through
  * dlsym(RTLD_NEXT)).  Linked with -rdynamic, so every shared object -- libsystemd.so.0 and libc's
@@ -43,94 +43,7 @@
 #define TESTLIB_PROG "alloc-count"
 #include "common/testlib.h"
 
-/* ------------------------------------------------------------------ the interposers */
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
-
-static __thread int COUNTING;
-static _Atomic long N_ALLOC, N_FREE, N_LOCK;
-
-#define COUNT_ALLOC()                     \
-        do {                              \
-                if (COUNTING)             \
-                        N_ALLOC++;        \
-        } while (0)
-
-void *malloc(size_t n) {
-        COUNT_ALLOC();
-        return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b) {
-        COUNT_ALLOC();
-        return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n) {
-        COUNT_ALLOC();
-        return __libc_realloc(p, n);
-}
-void *reallocarray(void *p, size_t a, size_t b) {
-        size_t n;
-        if (__builtin_mul_overflow(a, b, &n)) {
-                errno = ENOMEM;
-                return NULL;
-        }
-        COUNT_ALLOC();
-        return __libc_realloc(p, n);
-}
-void free(void *p) {
-        if (COUNTING && p)
-                N_FREE++;
-        __libc_free(p);
-}
-void *memalign(size_t al, size_t n) {
-        COUNT_ALLOC();
-        return __libc_memalign(al, n);
-}
-void *aligned_alloc(size_t al, size_t n) {
-        COUNT_ALLOC();
-        return __libc_memalign(al, n);
-}
-int posix_memalign(void **out, size_t al, size_t n) {
-        if (al < sizeof(void *) || (al & (al - 1)))
-                return EINVAL;
-        COUNT_ALLOC();
-        void *p = __libc_memalign(al, n);
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
-void *valloc(size_t n) {
-        COUNT_ALLOC();
-        return __libc_valloc(n);
-}
-void *pvalloc(size_t n) {
-        COUNT_ALLOC();
-        return __libc_pvalloc(n);
-}
-
-/* Locks: forwarded to the next definition (libc's).  dlsym does not call these. */
-#define LOCK_INTERPOSER(ret, name, params, args)                                  \
-        ret name params {                                                         \
-                static ret(*real) params;                                         \
-                if (!real)                                                        \
-                        real = (ret(*) params) dlsym(RTLD_NEXT, #name);           \
-                if (COUNTING)                                                     \
-                        N_LOCK++;                                                 \
-                return real args;                                                 \
-        }
-LOCK_INTERPOSER(int, pthread_mutex_lock, (pthread_mutex_t * m), (m))
-LOCK_INTERPOSER(int, pthread_mutex_trylock, (pthread_mutex_t * m), (m))
-LOCK_INTERPOSER(int, pthread_rwlock_rdlock, (pthread_rwlock_t * l), (l))
-LOCK_INTERPOSER(int, pthread_rwlock_wrlock, (pthread_rwlock_t * l), (l))
-LOCK_INTERPOSER(int, pthread_spin_lock, (pthread_spinlock_t * l), (l))
-LOCK_INTERPOSER(int, sem_wait, (sem_t * s), (s))
+#include "common/alloc-interpose.h"
 
 /* ------------------------------------------------------------------ helpers (not counted) */
 

@@ -35,6 +35,7 @@ type NotifyFn = unsafe extern "C" fn(c_int, *const c_char) -> c_int;
 type WatchdogFn = unsafe extern "C" fn(c_int, *mut u64) -> c_int;
 type ListenFdsFn = unsafe extern "C" fn(c_int) -> c_int;
 type ListenNamesFn = unsafe extern "C" fn(c_int, *mut *mut *mut c_char) -> c_int;
+type JournalSendvFn = unsafe extern "C" fn(*const libc::iovec, c_int) -> c_int;
 
 /// The system's libsystemd, loaded with dlopen(RTLD_LOCAL) next to sdlite: same libc, same
 /// environment (dlmopen would bring a second libc with its own `environ`).
@@ -43,13 +44,14 @@ pub struct System {
     pub sd_watchdog_enabled: WatchdogFn,
     pub sd_listen_fds: ListenFdsFn,
     pub sd_listen_fds_with_names: ListenNamesFn,
+    pub sd_journal_sendv: JournalSendvFn,
 }
 
 pub fn system() -> &'static System {
     static LIB: OnceLock<System> = OnceLock::new();
     LIB.get_or_init(|| {
         // SAFETY: dlopen/dlsym with valid C strings; the symbols have the C signatures of
-        // <systemd/sd-daemon.h>, which the function pointer types repeat.
+        // <systemd/sd-daemon.h> and <systemd/sd-journal.h>, which the function pointer types repeat.
         unsafe {
             let h = libc::dlopen(SYSTEM_LIBSYSTEMD.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
             if h.is_null() {
@@ -78,6 +80,7 @@ pub fn system() -> &'static System {
                 sd_listen_fds_with_names: std::mem::transmute::<*mut libc::c_void, ListenNamesFn>(sym(
                     c"sd_listen_fds_with_names",
                 )),
+                sd_journal_sendv: std::mem::transmute::<*mut libc::c_void, JournalSendvFn>(sym(c"sd_journal_sendv")),
             }
         }
     })

@@ -36,6 +36,9 @@ vg_verdict() {
                 $l =~ s/^==\d+==\s?//;
                 chomp $l;
                 if ($l =~ /^\s*$/) { push @recs, [@rec] if @rec; @rec = (); next }
+                # memcheck prints the first "Open ..." record of --track-fds right under this
+                # header, without a blank line: the header ends a record of its own
+                if ($l =~ /^FILE DESCRIPTORS: /) { push @recs, [@rec] if @rec; @rec = (); next }
                 push @rec, $l;
             }
             push @recs, [@rec] if @rec;

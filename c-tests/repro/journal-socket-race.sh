@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Reproducer of a race in sdlite's journal socket creation (see journal-socket-race.c): gdb stops
+# thread A right after the compare-and-swap that publishes its new socket, before the socket's
+# inode is stored, and lets thread B make its first call in that window.  Exit 1 and "one
+# leaked" when the process ends up with two journal sockets.  Needs root (a private mount
+# namespace for the fake journald), gdb, and `make` run (build/libsystemd-unstripped.so: local
+# symbols, to find the instruction).  Not part of the suites.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+ROOT=$(cd "$HERE/../.." && pwd -P)
+LIB=$ROOT/build/libsystemd-unstripped.so
+command -v gdb >/dev/null || { echo "needs gdb"; exit 2; }
+[ -e "$LIB" ] || { echo "run make first ($LIB)"; exit 2; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir "$T/lib"
+cp "$LIB" "$T/lib/libsystemd.so.0"
+gcc -O1 -g -w -o "$T/race" "$HERE/journal-socket-race.c" -L/usr/lib/x86_64-linux-gnu -lsystemd -lpthread
+# the instruction after `lock cmpxchg` on transport::SOCKET, in transport::send (socket() is inlined)
+send=$(nm "$LIB" | sed -n 's/^\([0-9a-f]*\) t \(_ZN6sdlite7journal9transport4send17h[0-9a-f]*E\)$/\1 \2/p' | head -n1)
+addr=${send%% *} sym=${send#* }
+after=$(objdump -d --no-show-raw-insn "$LIB" --start-address=0x"$addr" --stop-address=$((0x$addr + 4096)) |
+    awk '/lock cmpxchg.*transport6SOCKET/ { getline; sub(":", "", $1); print $1; exit }')
+[ -n "$after" ] || { echo "cannot find the compare-and-swap on SOCKET in $sym"; exit 2; }
+off=$((0x$after - 0x$addr))
+cat >"$T/race.gdb" <<GDB
+set pagination off
+set confirm off
+break main
+run
+break *((char*)&'$sym' + $off)
+continue
+delete
+set scheduler-locking on
+thread 3
+break b_done
+continue
+delete
+set scheduler-locking off
+continue
+GDB
+echo "stopping thread A at $sym+$off (after its compare-and-swap, before the inode store)"
+LD_LIBRARY_PATH=$T/lib gdb -q -batch -x "$T/race.gdb" "$T/race" 2>&1 |
+    grep -E '^(A:|B:|entries received)|exited' || true
