@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Reproducer of a race in sdlite's journal socket creation (see journal-socket-race.c): gdb stops
-# thread A right after the compare-and-swap that publishes its new socket, before the socket's
-# inode is stored, and lets thread B make its first call in that window.  Exit 1 and "one
-# leaked" when the process ends up with two journal sockets.  Needs root (a private mount
+# Reproducer of a race there was in sdlite's journal socket creation (see journal-socket-race.c):
+# gdb stops thread A right after the compare-and-swap that publishes its new socket, and lets
+# thread B make its first call there. When the inode was stored after that swap, B took the
+# socket for a stale one and opened a second ("one leaked", exit 1); since fd and inode are
+# published in one word, the process ends with one socket.  Needs root (a private mount
 # namespace for the fake journald), gdb, and `make` run (build/libsystemd-unstripped.so: local
 # symbols, to find the instruction).  Not part of the suites.
 set -eu
@@ -41,4 +42,4 @@ continue
 GDB
 echo "stopping thread A at $sym+$off (after its compare-and-swap, before the inode store)"
 LD_LIBRARY_PATH=$T/lib gdb -q -batch -x "$T/race.gdb" "$T/race" 2>&1 |
-    grep -E '^(A:|B:|entries received)|exited' || true
+    tee "$T/gdb.out" | grep -E "^(A:|B:|entries received)|exited" || { echo "gdb output:"; tail -5 "$T/gdb.out"; }
