@@ -2,7 +2,7 @@
 # tests/flake-hunt.sh -- run the timing-sensitive suites (real systemd and the listener) N times
 # in a row on a deliberately loaded machine and count how many runs passed (issue 9).
 #
-#   tests/flake-hunt.sh [--check] [--no-load] [--suites "40 50 52 60 61"] [N]     (N default 10)
+#   tests/flake-hunt.sh [--check] [--no-load] [--suites "40 41 50 ..."] [N]     (N default 10)
 #   make flake-hunt N=10 [FLAKE_ARGS=--check]
 #
 # Load, started here and always stopped here (EXIT/INT/TERM trap, by process-group id): two
@@ -15,7 +15,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 mode=suites load=1 n=10
-suites=${FLAKE_SUITES:-"40 50 52 60 61"}
+suites=${FLAKE_SUITES:-"40 41 50 52 60 61 62 63 64"}
 while [ $# -gt 0 ]; do
     case $1 in
         --check) mode=check ;;
