@@ -9,14 +9,16 @@ mod field;
 mod stream;
 mod transport;
 
-use crate::errno::{Errno, Result};
 use crate::bytes::StackBuf;
+use crate::errno::{Errno, Result};
 use crate::sys::{self, IoSlice};
 pub use field::Field;
 use field::{Shape, Sink};
 
-/// Gather lists up to this long stay on the stack (a print with its location takes 14); longer
-/// entries are copied into one buffer, which also lifts libsystemd's 1024-piece limit.
+/// An entry too big for `STACK_BYTES` goes to the kernel as a gather list of up to this many
+/// pieces (its bytes are not copied: a 40 MiB field goes from the caller's memory to the kernel
+/// or the memfd); one of more pieces is copied into an anonymous mapping, which also lifts
+/// libsystemd's 1024-piece limit.
 const STACK_PIECES: usize = 64;
 /// Binary (multi-line) values whose length headers fit beside them.
 const STACK_HEADERS: usize = 8;
