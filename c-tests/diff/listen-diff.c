@@ -705,7 +705,7 @@ static int unix_sock(int type, const char *path, size_t pathlen_or_0, int do_lis
         return maybe_listen(fd, do_listen);
 }
 
-static int inet_sock(int family, int type, int proto, const char *addr, int port, int do_listen) {
+static int inet_sock_once(int family, int type, int proto, const char *addr, int port, int do_listen) {
         int fd = socket(family, type, proto);
         if (fd < 0)
                 return -1;
@@ -732,15 +732,53 @@ static int inet_sock(int family, int type, int proto, const char *addr, int port
         return maybe_listen(fd, do_listen);
 }
 
-static int connect_to(int family, int type, const struct sockaddr *sa, socklen_t l) {
-        int fd = socket(family, type, 0);
-        if (fd < 0)
-                return -1;
-        if (connect(fd, sa, l) < 0) {
+/* An ephemeral port whose two bytes are equal reads the same byte-swapped, which would make the
+ * "htons(own)" and "byte-swapped" rows match in one run and not in the other (about one run in
+ * 256): such a port is given back and another one taken. */
+static int inet_sock(int family, int type, int proto, const char *addr, int port, int do_listen) {
+        for (int attempt = 0;; attempt++) {
+                int fd = inet_sock_once(family, type, proto, addr, port, do_listen);
+                struct sockaddr_storage ss;
+                socklen_t l = sizeof ss;
+                if (fd < 0 || !addr || port != 0 || attempt >= 32 ||
+                    getsockname(fd, (struct sockaddr *) &ss, &l) < 0)
+                        return fd;
+                uint16_t p = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
+                                                           : ((struct sockaddr_in6 *) &ss)->sin6_port);
+                if ((p >> 8) != (p & 0xff))
+                        return fd;
                 close(fd);
-                return -1;
         }
-        return fd;
+}
+
+static int connect_to(int family, int type, const struct sockaddr *sa, socklen_t l) {
+        for (int attempt = 0;; attempt++) {
+                int fd = socket(family, type, 0);
+                if (fd < 0)
+                        return -1;
+                /* An Internet client takes its ephemeral port here, where a palindromic one can
+                 * still be given back (see inet_sock). */
+                if (family != AF_UNIX) {
+                        struct sockaddr_storage any = { .ss_family = (sa_family_t) family };
+                        struct sockaddr_storage ss;
+                        socklen_t sl = sizeof ss;
+                        socklen_t al = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+                        if (bind(fd, (struct sockaddr *) &any, al) == 0 &&
+                            getsockname(fd, (struct sockaddr *) &ss, &sl) == 0 && attempt < 32) {
+                                uint16_t p = ntohs(family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
+                                                                     : ((struct sockaddr_in6 *) &ss)->sin6_port);
+                                if ((p >> 8) == (p & 0xff)) {
+                                        close(fd);
+                                        continue;
+                                }
+                        }
+                }
+                if (connect(fd, sa, l) < 0) {
+                        close(fd);
+                        return -1;
+                }
+                return fd;
+        }
 }
 
 #define PORT_TCP4 47211
