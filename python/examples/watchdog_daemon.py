@@ -10,9 +10,9 @@ gets stuck.
     Restart=always
     ExecStart=/usr/bin/python3 /path/to/watchdog_daemon.py
 
-STUCK_AFTER_SEC=N makes the loop get stuck N seconds after READY=1 (a blocking call inside a
-coroutine, as in the seed), so the heartbeats stop and the watchdog fires. STARTUP_DELAY_MS
-waits before READY=1. Needs only `pip install sdlite`.
+STUCK_AFTER_SEC=N makes the loop get stuck N seconds after READY=1, and SIGUSR1 at once (a
+blocking call inside a coroutine, as in the seed), so the heartbeats stop and the watchdog
+fires. STARTUP_DELAY_MS waits before READY=1. Needs only `pip install sdlite`.
 """
 import asyncio
 import os
@@ -50,8 +50,14 @@ async def main() -> None:
     say(f"READY=1 sent ({hb})")
     heart = asyncio.create_task(daemon.heartbeat(status))
 
-    await asyncio.sleep(stuck_after)
-    daemon.notify(STATUS=f"{NAME}: stuck on purpose after {beats} heartbeats (STUCK_AFTER_SEC={stuck_after:g})")
+    stuck = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, stuck.set)
+    try:
+        await asyncio.wait_for(stuck.wait(), None if stuck_after == float("inf") else stuck_after)
+        why = "SIGUSR1"
+    except asyncio.TimeoutError:
+        why = f"STUCK_AFTER_SEC={stuck_after:g}"
+    daemon.notify(STATUS=f"{NAME}: stuck on purpose after {beats} heartbeats ({why})")
     say("stuck: the loop blocks, no more WATCHDOG=1")
     while True:
         time.sleep(3600)  # blocks the event loop, and with it the heartbeat task
