@@ -55,18 +55,11 @@ fn from_keyring() -> Result<Id> {
 /// ENOPROTOOPT later ones have), ERRNO_IS_PRIVILEGE(), and ENOKEY. Other errors (a revoked or
 /// expired key) are returned as they are.
 fn no_key_is_enxio(e: Errno) -> Errno {
-    match e.0 {
-        libc::EOPNOTSUPP
-        | libc::ENOTTY
-        | libc::ENOSYS
-        | libc::EAFNOSUPPORT
-        | libc::EPFNOSUPPORT
-        | libc::EPROTONOSUPPORT
-        | libc::ESOCKTNOSUPPORT
-        | libc::EPERM
-        | libc::EACCES
-        | libc::ENOKEY => Errno::ENXIO,
-        _ => e,
+    let not_supported_in_252 = e.is_not_supported() && e.0 != libc::ENOPROTOOPT;
+    if not_supported_in_252 || e.is_privilege() || e.0 == libc::ENOKEY {
+        Errno::ENXIO
+    } else {
+        e
     }
 }
 
