@@ -152,6 +152,19 @@ install-listener: listener
 uninstall-listener:
 	rm -f $(DESTDIR)$(BINDIR)/sdlite-listen
 
+# --- command-line tools in Rust (issue 14): tools/, a second crate of the workspace, with std ---
+# Built in a target directory of their own: they enable the library's `std` feature, which must
+# never reach the archive the shared object is linked from.
+TOOLS_TARGET := $(CURDIR)/target/tools
+TOOLS        := sdlite-notify
+
+.PHONY: tools
+tools: $(addprefix $(B)/,$(TOOLS))
+
+$(addprefix $(B)/,$(TOOLS)): FORCE | $(B)
+	$(CARGO) build --release --locked -p sdlite-tools --target-dir $(TOOLS_TARGET)
+	install -m 0755 $(TOOLS_TARGET)/release/$(notdir $@) $@
+
 demo: all install listener
 	SDLITE_PREFIX=$(PREFIX) SDLITE_LISTEN=$(B)/sdlite-listen examples/demo.sh
 

@@ -17,6 +17,7 @@ mod sys;
 pub mod daemon;
 pub mod id128;
 pub mod journal;
+pub mod login;
 
 #[cfg(feature = "std")]
 pub mod fuzzing;

@@ -70,7 +70,7 @@ mod tests {
         assert_eq!(c.get_or(|| Err(Errno::ENOENT)), Err(Errno::ENOENT));
         assert_eq!(c.get_or(|| Ok(NULL)), Ok(NULL));
         assert_eq!(c.get(), None);
-        let id: Id = core::array::from_fn(|i| i as u8 * 17 + 1);
+        let id: Id = core::array::from_fn(|i| i as u8 * 13 + 1);
         assert_eq!(c.get_or(|| Ok(id)), Ok(id));
         assert_eq!(c.get_or(|| Ok([9; 16])), Ok(id));
         c.put([7; 16]);
