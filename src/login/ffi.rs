@@ -6,3 +6,15 @@
 //! strings, writable out-pointers); the docs here become the header's comments, so they are not
 //! repeated as `# Safety` sections.
 #![allow(clippy::missing_safety_doc)]
+
+// Two sections, each with its own `use` lines, so that they grow apart.
+
+// ==== processes, peers and pidfds: sd_pid_get_*, sd_peer_get_*, sd_pidfd_get_* ====
+// (what a process's cgroup path says; src/login/cgroup.rs)
+
+// ==== end of processes, peers and pidfds ====
+
+// ==== users, sessions, seats, machines and the monitor ====
+// (what logind's state files under /run/systemd/ say; src/login/state.rs)
+
+// ==== end of users, sessions, seats, machines and the monitor ====

@@ -5,3 +5,7 @@
 //! `ffi` is this family's C surface; the other modules are safe Rust over `Result<_, Errno>`.
 
 pub mod ffi;
+
+// ==== processes, peers and pidfds ====
+
+// ==== users, sessions, seats, machines and the monitor ====
