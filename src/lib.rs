@@ -25,6 +25,28 @@ pub mod login;
 #[cfg(feature = "std")]
 pub mod fuzzing;
 
+/// systemd's number parsers for the command-line tools (tools/, which link this crate with
+/// `std`), their errors as errno values.
+#[cfg(feature = "std")]
+pub mod tool_parsers {
+    use core::ffi::CStr;
+
+    /// parse_pid(): see `parse::parse_pid`.
+    pub fn parse_pid(s: &CStr) -> Result<libc::pid_t, i32> {
+        crate::parse::parse_pid(s).map_err(|e| e.0)
+    }
+
+    /// parse_uid(): see `parse::parse_uid`.
+    pub fn parse_uid(s: &CStr) -> Result<u32, i32> {
+        crate::parse::parse_uid(s).map_err(|e| e.0)
+    }
+
+    /// safe_atoi(): see `parse::safe_atoi`.
+    pub fn safe_atoi(s: &CStr) -> Result<i32, i32> {
+        crate::parse::safe_atoi(s).map_err(|e| e.0)
+    }
+}
+
 /// A panic must never unwind into C: abort, as the release profile also says.
 #[cfg(not(any(test, feature = "std")))]
 #[panic_handler]
