@@ -165,6 +165,34 @@ $(addprefix $(B)/,$(TOOLS)): FORCE | $(B)
 	$(CARGO) build --release --locked -p sdlite-tools --target-dir $(TOOLS_TARGET)
 	install -m 0755 $(TOOLS_TARGET)/release/$(notdir $@) $@
 
+# sdlite-notify goes into BINDIR with `make install`. `make install-systemd-notify` also installs
+# it as BINDIR/systemd-notify, for hosts without systemd's; it refuses to replace a
+# systemd-notify that is not ours (SYSTEMD_NOTIFY_FORCE=1 to replace it anyway).
+SYSTEMD_NOTIFY_FORCE ?=
+
+.PHONY: install-notify-tool uninstall-notify-tool install-systemd-notify uninstall-systemd-notify
+
+install-notify-tool: $(B)/sdlite-notify
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/sdlite-notify $(DESTDIR)$(BINDIR)/sdlite-notify
+
+uninstall-notify-tool:
+	rm -f $(DESTDIR)$(BINDIR)/sdlite-notify
+
+install-systemd-notify: install-notify-tool
+	@t=$(DESTDIR)$(BINDIR)/systemd-notify; \
+	if [ -e "$$t" ] && ! cmp -s "$$t" $(B)/sdlite-notify && [ -z "$(SYSTEMD_NOTIFY_FORCE)" ]; then \
+	    echo "$$t exists and is not sdlite-notify: not replacing it (SYSTEMD_NOTIFY_FORCE=1 to do so)"; exit 1; \
+	fi; \
+	install -m 0755 $(B)/sdlite-notify "$$t" && echo "installed $$t (sdlite-notify)"
+
+uninstall-systemd-notify:
+	@t=$(DESTDIR)$(BINDIR)/systemd-notify; \
+	if [ -e "$$t" ] && cmp -s "$$t" $(B)/sdlite-notify; then rm -f "$$t"; else echo "$$t is not sdlite-notify: left alone"; fi
+
+install: install-notify-tool
+uninstall: uninstall-notify-tool
+
 demo: all install listener
 	SDLITE_PREFIX=$(PREFIX) SDLITE_LISTEN=$(B)/sdlite-listen examples/demo.sh
 

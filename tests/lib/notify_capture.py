@@ -2,7 +2,7 @@
 """Run one notify tool invocation against a receiving socket and print a transcript.
 
     notify_capture.py [--bind ADDR] [--argv0 NAME] [--user UID] [--managerpid-parent]
-                      [--fd N=PATH ...] -- PROGRAM ARGS...
+                      [--fd N=PATH ...] [--hold-fds] [--show-pids] -- PROGRAM ARGS...
 
 PROGRAM runs as a direct child of this script (so "its parent" is this process) with the
 environment it was given (NOTIFY_SOCKET is left to the caller, so that unset, bad and
@@ -15,7 +15,9 @@ that arrives is described at once and its fds closed (a barrier's pipe among the
 sender's barrier completes). The transcript is deterministic: after PROGRAM has exited, all it
 sent is queued, so the socket is drained without waiting. Pids are printed symbolically: SELF
 (PROGRAM's pid), PARENT (this process), else "other". Passed fds are described by what they
-are (pipe, socket, or the file's path), never by number.
+are (pipe, socket, or the file's path), never by number; a `MAINPID=` line naming PROGRAM or
+this process reads MAINPID=<SELF> or MAINPID=<PARENT>. --hold-fds keeps received fds open until
+PROGRAM exits (a barrier then times out); --show-pids adds "pids SELF PARENT" at the end.
 """
 import array
 import os
@@ -48,6 +50,8 @@ def main():
     user = None
     managerpid = False
     fds = []
+    hold = False
+    show_pids = False
     while args and args[0] != "--":
         opt = args.pop(0)
         if opt == "--bind":
@@ -58,6 +62,10 @@ def main():
             user = int(args.pop(0))
         elif opt == "--managerpid-parent":
             managerpid = True
+        elif opt == "--hold-fds":
+            hold = True
+        elif opt == "--show-pids":
+            show_pids = True
         elif opt == "--fd":
             n, path = args.pop(0).split("=", 1)
             fds.append((int(n), path))
@@ -90,6 +98,7 @@ def main():
         opened.append(n)
 
     lines = []
+    held = []
     done = threading.Event()
     child_pid = [None]
 
@@ -105,8 +114,14 @@ def main():
                 passed.extend(a)
         who = "SELF" if pid == child_pid[0] else "PARENT" if pid == os.getpid() else "other"
         desc = [describe_fd(fd) for fd in passed]
-        for fd in passed:
-            os.close(fd)
+        if hold:
+            held.extend(passed)
+        else:
+            for fd in passed:
+                os.close(fd)
+        symbolic = {f"MAINPID={child_pid[0]}".encode(): b"MAINPID=<SELF>",
+                    f"MAINPID={os.getpid()}".encode(): b"MAINPID=<PARENT>"}
+        data = b"\n".join(symbolic.get(line, line) for line in data.split(b"\n"))
         lines.append(f"datagram {data!r} sender={who} uid={uid} gid={gid} fds={desc}")
 
     def receive():
@@ -146,6 +161,8 @@ def main():
     print(f"stderr {err!r}")
     for line in lines:
         print(line)
+    if show_pids:
+        print(f"pids {proc.pid} {os.getpid()}")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ expect_tree() {
     # every header of include/systemd/ (one per family), installed as it is
     for h in "$ROOT"/include/systemd/*.h; do headers+=("$inc/systemd/${h##*/}"); done
     want=$(printf '%s\n' "$lib/$REAL" "$lib/libsystemd.so.0" "$lib/libsystemd.so" "$lib/libsystemd.a" \
-                         "${headers[@]}" "$pcd/libsystemd.pc" "$bin/sdlite-listen" |
+                         "${headers[@]}" "$pcd/libsystemd.pc" "$bin/sdlite-listen" "$bin/sdlite-notify" |
            awk -v d="$dir" '{ print d $0 }' | sort)
     have=$(find "$scan" -type f -o -type l | sort)
     if [ "$want" != "$have" ]; then
@@ -77,11 +77,11 @@ expect_tree() {
         cmp -s "$dir$h" "$ROOT/include/systemd/${h##*/}" || { fail "the installed $h is not include/systemd/${h##*/}"; ok=0; }
     done
     for f in "$lib/$REAL:755" "$lib/libsystemd.a:644" "${headers[@]/%/:644}" "$pcd/libsystemd.pc:644" \
-             "$bin/sdlite-listen:755"; do
+             "$bin/sdlite-listen:755" "$bin/sdlite-notify:755"; do
         have=$(stat -c %a "$dir${f%:*}")
         [ "$have" = "${f##*:}" ] || { fail "${f%:*} has mode $have, expected ${f##*:}"; ok=0; }
     done
-    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/{$(cd "$ROOT/include/systemd" && ls -- *.h | paste -sd, -)}, $pcd/libsystemd.pc, $bin/sdlite-listen (modes 755/644, same bytes as the build)"
+    [ $ok = 1 ] && pass "installed exactly: $lib/{$REAL, libsystemd.so.0 -> $REAL, libsystemd.so -> libsystemd.so.0, libsystemd.a}, $inc/systemd/{$(cd "$ROOT/include/systemd" && ls -- *.h | paste -sd, -)}, $pcd/libsystemd.pc, $bin/sdlite-listen, $bin/sdlite-notify (modes 755/644, same bytes as the build)"
 }
 # pc_vars PCFILE PREFIX LIBDIR INCDIR: the .pc's variables as make was told.
 pc_vars() {

@@ -314,25 +314,31 @@ pub fn help(prog: &[u8]) -> Vec<u8> {
         h.extend_from_slice(prog);
         h.extend_from_slice(usage);
     }
-    h.extend_from_slice(
-        b"\nNotify the init system about service status updates.\n\n\
-  -h --help            Show this help\n\
-     --version         Show package version\n\
-     --ready           Inform the init system about service start-up completion\n\
-     --reloading       Inform the service manager about configuration reloading\n\
-     --stopping        Inform the service manager about service shutdown\n\
-     --pid[=PID]       Set main PID of daemon\n\
-     --uid=USER        Set user to send from\n\
-     --status=TEXT     Set status text\n\
-     --booted          Check if the system was booted up with systemd\n\
-     --no-block        Do not wait until operation finished\n\
-     --exec            Execute command line separated by ';' once done\n\
-     --fd=FD           Pass specified file descriptor with along with message\n\
-     --fdname=NAME     Name to assign to passed file descriptor(s)\n\
-     --fork            Run CMDLINE, wait for its READY=1, print its PID\n\
-  -q --quiet           Do not print the PID with --fork\n\
-\nSee the systemd-notify(1) man page for details.\n",
-    );
+    for line in [
+        &b""[..],
+        &b"Notify the init system about service status updates."[..],
+        &b""[..],
+        &b"  -h --help            Show this help"[..],
+        &b"     --version         Show package version"[..],
+        &b"     --ready           Inform the init system about service start-up completion"[..],
+        &b"     --reloading       Inform the service manager about configuration reloading"[..],
+        &b"     --stopping        Inform the service manager about service shutdown"[..],
+        &b"     --pid[=PID]       Set main PID of daemon"[..],
+        &b"     --uid=USER        Set user to send from"[..],
+        &b"     --status=TEXT     Set status text"[..],
+        &b"     --booted          Check if the system was booted up with systemd"[..],
+        &b"     --no-block        Do not wait until operation finished"[..],
+        &b"     --exec            Execute command line separated by ';' once done"[..],
+        &b"     --fd=FD           Pass specified file descriptor with along with message"[..],
+        &b"     --fdname=NAME     Name to assign to passed file descriptor(s)"[..],
+        &b"     --fork            Run CMDLINE, wait for its READY=1, print its PID"[..],
+        &b"  -q --quiet           Do not print the PID with --fork"[..],
+        &b""[..],
+        &b"See the systemd-notify(1) man page for details."[..],
+    ] {
+        h.extend_from_slice(line);
+        h.push(b'\n');
+    }
     h
 }
 

@@ -97,7 +97,7 @@ fn run() -> i32 {
             Action::Version => {
                 let _ = writeln!(
                     std::io::stdout(),
-                    "sdlite-notify {} (systemd-notify of systemd 258 on sdlite's libsystemd 252 protocol)",
+                    "sdlite-notify {} (the options of systemd-notify 258, the protocol of libsystemd 252, from sdlite)",
                     env!("CARGO_PKG_VERSION")
                 );
                 Ok(0)
