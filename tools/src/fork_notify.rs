@@ -5,6 +5,7 @@
 
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 pub struct Failure {
@@ -116,10 +117,18 @@ fn receive(sock: &OwnedFd, child: libc::pid_t) -> Heard {
 pub fn fork_notify(cmdline: &[OsString]) -> Result<libc::pid_t, Failure> {
     let (sock, address) = notify_socket()?;
     let (program, args) = cmdline.split_first().ok_or(Failure { errno: libc::EINVAL, text: "No command line.".into() })?;
-    let mut child = Command::new(program)
-        .args(args)
-        .env("NOTIFY_SOCKET", &address)
-        .stdin(Stdio::null())
+    let mut command = Command::new(program);
+    command.args(args).env("NOTIFY_SOCKET", &address).stdin(Stdio::null());
+    // SAFETY: close_range(2) is async-signal-safe. Inherited fds are not the command's business
+    // (258 closes them all); marking them close-on-exec, rather than closing them, keeps the pipe
+    // on which std reports a failed exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+            Ok(())
+        })
+    };
+    let mut child = command
         .spawn()
         .map_err(|e| Failure {
             errno: e.raw_os_error().unwrap_or(libc::EIO),
