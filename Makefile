@@ -192,6 +192,8 @@ uninstall-systemd-notify:
 
 install: install-notify-tool
 uninstall: uninstall-notify-tool
+# tests/suites/42-notify-tool.sh and 66-notify-tool-systemd.sh run build/sdlite-notify.
+check test: $(B)/sdlite-notify
 
 demo: all install listener
 	SDLITE_PREFIX=$(PREFIX) SDLITE_LISTEN=$(B)/sdlite-listen examples/demo.sh
