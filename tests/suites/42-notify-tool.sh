@@ -305,4 +305,27 @@ fi
 ours path root -- --fork --ready -- true
 expect "--fork with a message is refused" "$T/o" "^exit 1$" "^datagram b'ERRNO=22' sender=SELF"
 
+# --- make install-systemd-notify: installs it under systemd's name, never over systemd's own ---
+mk() { env -u DESTDIR -u PREFIX -u BINDIR make --no-print-directory -C "$SDLITE_ROOT" -o all "$@" > "$T/make.out" 2>&1; }
+D=$T/dest
+if mk install-systemd-notify DESTDIR="$D" PREFIX=/usr && cmp -s "$D/usr/bin/systemd-notify" "$TOOL" &&
+   cmp -s "$D/usr/bin/sdlite-notify" "$TOOL"; then
+    pass "make install-systemd-notify: BINDIR/sdlite-notify and BINDIR/systemd-notify"
+else
+    fail "make install-systemd-notify: $(tail -3 "$T/make.out")"
+fi
+cp "$REF" "$D/usr/bin/systemd-notify"
+if ! mk install-systemd-notify DESTDIR="$D" PREFIX=/usr && cmp -s "$D/usr/bin/systemd-notify" "$REF" &&
+   grep -q 'not sdlite-notify: not replacing it' "$T/make.out"; then
+    pass "make install-systemd-notify refuses to replace systemd's own systemd-notify"
+else
+    fail "make install-systemd-notify replaced (or failed oddly on) an existing systemd-notify: $(tail -3 "$T/make.out")"
+fi
+if mk install-systemd-notify DESTDIR="$D" PREFIX=/usr SYSTEMD_NOTIFY_FORCE=1 && cmp -s "$D/usr/bin/systemd-notify" "$TOOL" &&
+   mk uninstall-systemd-notify DESTDIR="$D" PREFIX=/usr && [ ! -e "$D/usr/bin/systemd-notify" ]; then
+    pass "SYSTEMD_NOTIFY_FORCE=1 replaces it; make uninstall-systemd-notify removes ours"
+else
+    fail "SYSTEMD_NOTIFY_FORCE=1 / uninstall-systemd-notify: $(tail -3 "$T/make.out")"
+fi
+
 finish
