@@ -49,13 +49,16 @@ static LONGS: &[LongOpt<Opt>] = &[
 ];
 static SHORTS: &[ShortOpt<Opt>] = &[ShortOpt { letter: b'h', id: Opt::Help }, ShortOpt { letter: b'q', id: Opt::Quiet }];
 
+/// A user's uid and, when the user database knows it, its gid.
+pub type UserIds = (u32, Option<u32>);
+
 /// What parsing needs from the process it runs in.
 pub struct World<'a> {
     pub pid: libc::pid_t,
     pub ppid: libc::pid_t,
     pub manager_pid: Option<&'a OsStr>,
     /// get_user_creds(): Ok((uid, gid)), Err(errno); ESRCH when there is no such user.
-    pub lookup_user: &'a dyn Fn(&OsStr) -> Result<(u32, Option<u32>), i32>,
+    pub lookup_user: &'a dyn Fn(&OsStr) -> Result<UserIds, i32>,
     /// The fds >= 3 this process was started with (258 takes them all over at the first --fd).
     pub inherited_fds: &'a dyn Fn() -> Vec<i32>,
     pub posixly_correct: bool,
@@ -68,7 +71,7 @@ pub struct Request {
     pub stopping: bool,
     pub main_pid: Option<libc::pid_t>,
     pub status: Option<Vec<u8>>,
-    pub uid: Option<(u32, Option<u32>)>,
+    pub uid: Option<UserIds>,
     pub no_block: bool,
     /// fds to pass: (the number given, the number it came in as; < 3 means "duplicate it").
     pub fds: Vec<i32>,
@@ -346,7 +349,7 @@ pub fn help(prog: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn no_user(_: &OsStr) -> Result<(u32, Option<u32>), i32> {
+    fn no_user(_: &OsStr) -> Result<UserIds, i32> {
         Err(libc::ESRCH)
     }
     fn fds_3_4() -> Vec<i32> {

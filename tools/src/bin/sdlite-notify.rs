@@ -3,7 +3,7 @@
 
 use sdlite::daemon::ffi as sd;
 use sdlite_tools::fork_notify;
-use sdlite_tools::notify_options::{self, Action, Failure, Request, World};
+use sdlite_tools::notify_options::{self, Action, Failure, Request, UserIds, World};
 use std::ffi::{CString, OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -30,10 +30,14 @@ fn report_errno(errno: i32) {
     }
 }
 
-fn user_lookup(name: &OsStr) -> Result<(u32, Option<u32>), i32> {
+fn user_lookup(name: &OsStr) -> Result<UserIds, i32> {
     let bytes = name.as_bytes();
+    // 252's get_user_creds() makes these two up without asking the user database.
     if bytes == b"root" || bytes == b"0" {
         return Ok((0, Some(0)));
+    }
+    if (bytes == b"nobody" || bytes == b"65534") && !std::path::Path::new("/etc/systemd/dont-synthesize-nobody").exists() {
+        return Ok((65534, Some(65534)));
     }
     let c = CString::new(bytes).map_err(|_| libc::EINVAL)?;
     let numeric = sdlite::tool_parsers::parse_uid(&c).ok();
