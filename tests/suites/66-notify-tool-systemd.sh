@@ -5,7 +5,9 @@
 #   a. it reaches active (running); StatusText is what it sent; MainPID is the pid the script
 #      started as, and that pid is now `sleep` (the message came from the main pid, which then
 #      became the command);
-#   b. the contrast: the same script with 252's systemd-notify (no --exec, so it must run as a
+#   b. as root the same works without --exec: sdlite-notify, a child of the script, claims the
+#      script's pid in SCM_CREDENTIALS (252's rule) and the unit becomes active (running);
+#   c. the contrast: the same script with 252's systemd-notify (no --exec, so it must run as a
 #      child of the script, and unprivileged it cannot claim the script's pid) is refused by the
 #      manager ("reception only permitted for main PID") and the unit is still activating after
 #      that refusal.
@@ -29,7 +31,8 @@ mkdir -p "$T/units" "$T/work"
 chmod 755 "$T" "$T/units"
 chmod 777 "$T/work"
 
-# unit NAME SCRIPT-BODY: a Type=notify, NotifyAccess=main service of user nobody running SCRIPT.
+# unit NAME SCRIPT-BODY [USER]: a Type=notify, NotifyAccess=main service of USER (default
+# nobody) running SCRIPT.
 # TimeoutStartSec is far beyond the test so that "still activating" cannot be a timeout's doing.
 unit() {
     printf '#!/bin/sh\necho $$ > "%s/work/%s.pid"\n%s\n' "$T" "$1" "$2" > "$T/$1.sh"
@@ -42,8 +45,7 @@ StartLimitIntervalSec=0
 [Service]
 Type=notify
 NotifyAccess=main
-User=nobody
-Group=nogroup
+User=${3:-nobody}
 ExecStart=/bin/sh $T/$1.sh
 TimeoutStartSec=600s
 WorkingDirectory=$T/work
@@ -52,9 +54,11 @@ StandardError=inherit
 EOF
 }
 unit nt-exec.service "exec \"$TOOL\" --ready --status='up via --exec' --exec ';' -- sleep infinity"
+unit nt-child.service "\"$TOOL\" --ready --status='up from a child'
+exec sleep infinity" root
 unit nt-252.service "\"$REF\" --ready --status='up via 252'
 exec sleep infinity"
-SYSNS_STOP_UNITS=(nt-exec.service nt-252.service)
+SYSNS_STOP_UNITS=(nt-exec.service nt-child.service nt-252.service)
 
 sysns_boot "$T" || sysns_fail "boot"
 pass "booted systemd $(sysns_version) in namespaces"
@@ -78,7 +82,17 @@ else
     sysns_fail "nt-exec.service: MainPID '$main', script pid '$started', its command '$comm'"
 fi
 
-# b. 252's systemd-notify from the same script: refused, the unit stays activating.
+# b. as root, from a child of the main process
+sysns_ctl start --no-block nt-child.service
+if sysns_wait_prop nt-child.service SubState running "$WAIT_LONG"; then
+    pass "nt-child.service: active (running): as root, sdlite-notify sent READY=1 as its parent, the main process"
+else
+    sysns_fail "nt-child.service: $WAIT_MSG"
+fi
+status=$(sysns_prop nt-child.service StatusText)
+[ "$status" = "up from a child" ] && pass "nt-child.service: StatusText=$status" || sysns_fail "nt-child.service: StatusText='$status'"
+
+# c. 252's systemd-notify from the same script: refused, the unit stays activating.
 sysns_ctl start --no-block nt-252.service
 if sysns_wait_log "nt-252.service: Got notification message from PID [0-9]+, but reception only permitted for main PID" "$WAIT_LONG"; then
     pass "nt-252.service: the manager refused 252's systemd-notify's message (not from the main PID)"
