@@ -270,14 +270,13 @@ ours path root -- --fdname=x --ready
 expect "--fdname without --fd" "$T/o" "^exit 1$" "^stderr b'No file descriptors passed, but --fdname= set, refusing.\\\\n'$"
 
 # --fork: the command runs with a NOTIFY_SOCKET of ours; its READY=1 (from its own pid) makes
-# us print its pid and exit 0, leaving it running. stdout goes to a file: the command keeps it.
-fork_pid=
-"$TOOL" --fork -- sh -c '"$0" --pid=parent --ready --no-block; exec sleep 1000' "$TOOL" > "$T/fork.out" 2> "$T/fork.err"
+# us print its pid and exit 0, leaving it running. Its stdout is our stderr, so that $(...)
+# returns with the pid while it runs on.
+fork_pid=$("$TOOL" --fork -- sh -c 'echo from-the-command; "$0" --pid=parent --ready --no-block; exec sleep 1000' "$TOOL" 2> "$T/fork.err")
 rc=$?
-fork_pid=$(cat "$T/fork.out")
 if [ $rc = 0 ] && [[ $fork_pid =~ ^[0-9]+$ ]] && [ "$(cat /proc/"$fork_pid"/comm 2>/dev/null)" = sleep ] &&
-   tr '\0' '\n' < /proc/"$fork_pid"/environ | grep -q '^NOTIFY_SOCKET=@'; then
-    pass "--fork: printed the pid of the running command ($fork_pid), which has NOTIFY_SOCKET=@..."
+   tr '\0' '\n' < /proc/"$fork_pid"/environ | grep -q '^NOTIFY_SOCKET=@' && grep -qx from-the-command "$T/fork.err"; then
+    pass "--fork: \$(...) gave the pid of the running command ($fork_pid), which has NOTIFY_SOCKET=@... and writes to our stderr"
 else
     fail "--fork: rc=$rc out='$fork_pid' err='$(cat "$T/fork.err")'"
 fi

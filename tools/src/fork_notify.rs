@@ -1,10 +1,11 @@
 //! `--fork` (systemd 258): run a command with `$NOTIFY_SOCKET` pointing at a socket of ours,
 //! wait until that command (the forked pid itself, checked with SCM_CREDENTIALS) sends
 //! `READY=1`, and hand its pid back. `ERRNO=N` from it, or its exit before READY=1, is a
-//! failure, and a command still running then is killed.
+//! failure, and a command still running then is killed. The command's stdin is /dev/null, its
+//! stdout and stderr our stderr, and no other fd of ours reaches it.
 
 use std::ffi::OsString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
@@ -119,6 +120,11 @@ pub fn fork_notify(cmdline: &[OsString]) -> Result<libc::pid_t, Failure> {
     let (program, args) = cmdline.split_first().ok_or(Failure { errno: libc::EINVAL, text: "No command line.".into() })?;
     let mut command = Command::new(program);
     command.args(args).env("NOTIFY_SOCKET", &address).stdin(Stdio::null());
+    // The command writes to our stderr, not to our stdout: `pid=$(sdlite-notify --fork -- cmd)`
+    // must return once the pid is printed, not when cmd closes the shell's pipe.
+    if let Ok(err) = std::io::stderr().as_fd().try_clone_to_owned() {
+        command.stdout(Stdio::from(err));
+    }
     // SAFETY: close_range(2) is async-signal-safe. Inherited fds are not the command's business
     // (258 closes them all); marking them close-on-exec, rather than closing them, keeps the pipe
     // on which std reports a failed exec.
