@@ -134,7 +134,7 @@ def main():
             if not ready and finished:
                 return
             if ready:
-                data, anc, _, _ = sock.recvmsg(1 << 16, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4 * 253))
+                data, anc, _, _ = sock.recvmsg(1 << 20, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4 * 253))
                 record(data, anc)
 
     thread = None

@@ -84,6 +84,7 @@ same() {
     while [ "$1" != -- ]; do opts+=("$1"); shift; done
     shift
     label="$mode/$who${opts[*]:+ ${opts[*]}}: $(printf '%q ' "$@")"
+    [ ${#label} -gt 160 ] && label="${label:0:150}... (${#label} bytes)"
     capture "$mode" "$who" "$REF" "${opts[@]}" -- "$@" | barrier_as_258 > "$T/ref"
     capture "$mode" "$who" "$TOOL" "${opts[@]}" -- "$@" > "$T/ours"
     if cmp -s "$T/ref" "$T/ours"; then
@@ -112,6 +113,8 @@ same path root -- A A=1
 same path root -- --ready ''
 same path root -- =x
 same path root -- --status="$(printf 'two\nlines')"
+same path root -- --status="$(printf 'bytes \377\001 not UTF-8')" "$(printf 'X=\376')"
+same path root -- --status="$(head -c 120000 /dev/zero | tr '\0' x)"
 same path root -- --pid
 same path root -- --pid=
 same path root -- --pid=auto
