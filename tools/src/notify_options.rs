@@ -73,7 +73,7 @@ pub struct Request {
     pub status: Option<Vec<u8>>,
     pub uid: Option<UserIds>,
     pub no_block: bool,
-    /// fds to pass: (the number given, the number it came in as; < 3 means "duplicate it").
+    /// The fds to pass, as given; 0, 1 and 2 are passed as copies (they stay ours).
     pub fds: Vec<i32>,
     pub fdname: Option<Vec<u8>>,
     /// Inherited fds that no --fd names: 258 closes them (and warns).
