@@ -44,20 +44,21 @@ fi
 
 # --- 2. differential ---
 N=0
-# capture MODE WHO BINARY CAPOPTS... -- ARGS...: one run's transcript on stdout.
+# capture MODE WHO BINARY CAPOPTS... -- ARGS...: one run's transcript on stdout. Runs may go in
+# parallel: each has its own socket, named after $N and the binary.
 #   MODE: path | abstract | unset | relative | missing; WHO: root | nobody
 capture() {
-    local mode=$1 who=$2 bin=$3 sock addr
+    local mode=$1 who=$2 bin=$3 sock addr tag
     shift 3
     local capopts=()
     while [ "$1" != -- ]; do capopts+=("$1"); shift; done
     shift
     [ "$who" = nobody ] && capopts+=(--user 65534)
-    N=$((N + 1))
-    sock=$T/notify.$N
+    tag=$N.${bin##*/}
+    sock=$T/notify.$tag
     case $mode in
         path)     addr=$sock; capopts+=(--bind "$sock") ;;
-        abstract) addr=@sdlite-42-$$-$N; capopts+=(--bind "$addr") ;;
+        abstract) addr=@sdlite-42-$$-$tag; capopts+=(--bind "$addr") ;;
         relative) addr=notify-socket ;;
         missing)  addr=$T/no-such-socket ;;
         unset)    addr= ;;
@@ -85,8 +86,10 @@ same() {
     shift
     label="$mode/$who${opts[*]:+ ${opts[*]}}: $(printf '%q ' "$@")"
     [ ${#label} -gt 160 ] && label="${label:0:150}... (${#label} bytes)"
-    capture "$mode" "$who" "$REF" "${opts[@]}" -- "$@" | barrier_as_258 > "$T/ref"
+    N=$((N + 1))
+    capture "$mode" "$who" "$REF" "${opts[@]}" -- "$@" | barrier_as_258 > "$T/ref" &
     capture "$mode" "$who" "$TOOL" "${opts[@]}" -- "$@" > "$T/ours"
+    wait
     if cmp -s "$T/ref" "$T/ours"; then
         pass "same as 252: $label"
     else
@@ -175,6 +178,7 @@ done
 # --help and -h: exit 0, nothing sent, and every line of 252's help is in ours.
 # No arguments at all: the help, exit 1 (and ERRNO=22 sent).
 for h in --help -h ""; do
+    N=$((N + 1))
     # shellcheck disable=SC2086 # "" is no argument at all
     capture path root "$REF" -- $h > "$T/ref"
     # shellcheck disable=SC2086
@@ -191,6 +195,7 @@ if not ok:
 sys.exit(0 if ok else 1)
 EOF
 done
+N=$((N + 1))
 capture path root "$TOOL" -- --version > "$T/ours"
 grep -qx 'exit 0' "$T/ours" && grep -q "^stdout b'sdlite-notify " "$T/ours" && pass "--version: exit 0" || fail "--version: $(cat "$T/ours")"
 
@@ -210,6 +215,7 @@ ours() {
     shift 2
     while [ "$1" != -- ]; do opts+=("$1"); shift; done
     shift
+    N=$((N + 1))
     capture "$mode" "$who" "$TOOL" "${opts[@]}" -- "$@" > "$T/o"
 }
 
