@@ -7,7 +7,9 @@
 #      became the command);
 #   b. as root the same works without --exec: sdlite-notify, a child of the script, claims the
 #      script's pid in SCM_CREDENTIALS (252's rule) and the unit becomes active (running);
-#   c. the contrast: the same script with 252's systemd-notify (no --exec, so it must run as a
+#   c. --fd/--fdname from the main pid (--exec again) into the unit's fd store
+#      (FileDescriptorStoreMax=): the manager holds it (NFileDescriptorStore=1);
+#   d. the contrast: the same script with 252's systemd-notify (no --exec, so it must run as a
 #      child of the script, and unprivileged it cannot claim the script's pid) is refused by the
 #      manager ("reception only permitted for main PID") and the unit is still activating after
 #      that refusal.
@@ -31,8 +33,8 @@ mkdir -p "$T/units" "$T/work"
 chmod 755 "$T" "$T/units"
 chmod 777 "$T/work"
 
-# unit NAME SCRIPT-BODY [USER]: a Type=notify, NotifyAccess=main service of USER (default
-# nobody) running SCRIPT.
+# unit NAME SCRIPT-BODY [USER [EXTRA]]: a Type=notify, NotifyAccess=main service of USER (default
+# nobody) running SCRIPT, EXTRA lines added to [Service].
 # TimeoutStartSec is far beyond the test so that "still activating" cannot be a timeout's doing.
 unit() {
     printf '#!/bin/sh\necho $$ > "%s/work/%s.pid"\n%s\n' "$T" "$1" "$2" > "$T/$1.sh"
@@ -51,14 +53,19 @@ TimeoutStartSec=600s
 WorkingDirectory=$T/work
 StandardOutput=append:$T/work/$1.log
 StandardError=inherit
+${4:-}
 EOF
 }
 unit nt-exec.service "exec \"$TOOL\" --ready --status='up via --exec' --exec ';' -- sleep infinity"
 unit nt-child.service "\"$TOOL\" --ready --status='up from a child'
 exec sleep infinity" root
+echo stored > "$T/work/data"
+chmod 644 "$T/work/data"
+unit nt-fdstore.service "exec \"$TOOL\" --ready --fd=3 --fdname=cache --exec ';' -- sleep infinity 3<\"$T/work/data\"" nobody \
+    FileDescriptorStoreMax=4
 unit nt-252.service "\"$REF\" --ready --status='up via 252'
 exec sleep infinity"
-SYSNS_STOP_UNITS=(nt-exec.service nt-child.service nt-252.service)
+SYSNS_STOP_UNITS=(nt-exec.service nt-child.service nt-fdstore.service nt-252.service)
 
 sysns_boot "$T" || sysns_fail "boot"
 pass "booted systemd $(sysns_version) in namespaces"
@@ -92,7 +99,16 @@ fi
 status=$(sysns_prop nt-child.service StatusText)
 [ "$status" = "up from a child" ] && pass "nt-child.service: StatusText=$status" || sysns_fail "nt-child.service: StatusText='$status'"
 
-# c. 252's systemd-notify from the same script: refused, the unit stays activating.
+# c. the fd store
+sysns_ctl start --no-block nt-fdstore.service
+if sysns_wait_prop nt-fdstore.service SubState running "$WAIT_LONG" &&
+   sysns_wait_prop nt-fdstore.service NFileDescriptorStore 1 "$WAIT_LONG"; then
+    pass "nt-fdstore.service: running, and the manager holds the fd sent with --fd=3 --fdname=cache (NFileDescriptorStore=1)"
+else
+    sysns_fail "nt-fdstore.service: $WAIT_MSG"
+fi
+
+# d. 252's systemd-notify from the same script: refused, the unit stays activating.
 sysns_ctl start --no-block nt-252.service
 if sysns_wait_log "nt-252.service: Got notification message from PID [0-9]+, but reception only permitted for main PID" "$WAIT_LONG"; then
     pass "nt-252.service: the manager refused 252's systemd-notify's message (not from the main PID)"
