@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016,SC2015 # sh -c scripts single-quoted on purpose; pass never fails
 # 42-notify-tool.sh -- sdlite-notify (build/sdlite-notify, `make tools`) against systemd-notify.
 #
 #   1. its unit tests (cargo test -p sdlite-tools: getopt, 252's merge, option rules);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015 # pass never fails
 # 66-notify-tool-systemd.sh -- sdlite-notify under a real systemd 252 (tests/lib/sysns.sh): a
 # shell-script service with Type=notify, NotifyAccess=main, running as an unprivileged user,
 # becomes ready through `exec sdlite-notify --ready --exec \; -- sleep infinity`:
