@@ -44,7 +44,6 @@ need_reference_and_build
 scratch T
 SIGNALS=${SIGNAL_NOTIFY_COUNT:-5000}
 
-lib_used() { sed -n 's/^libsystemd: //p' "$1" | head -n1; }
 run() { # KIND OUT ERR TIMEOUT CMD...
     local kind=$1 out=$2 err=$3 to=$4
     shift 4
