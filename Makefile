@@ -131,19 +131,16 @@ clean:
 	rm -rf $(B) target
 
 # --- examples, listener and demo (issue 4) ---
-# sdlite-listen: the notify-socket listener for machines without systemd (only libc, not sdlite).
+# sdlite-listen: the notify-socket listener and supervisor bridge for machines without systemd
+# (Rust, tools/src/listen/; built by the "command-line tools in Rust" block below).
 # `make demo` (what the README's quick start ends with) runs examples/demo.sh on the installed
 # library: the Perl, Python and C examples under a real systemd when root and namespaces allow,
 # else under sdlite-listen. Install the listener with `make install-listener` (BINDIR).
 BINDIR         ?= $(PREFIX)/bin
-LISTEN_CFLAGS  ?= -std=gnu11 -O2 -Wall -Wextra -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 
 .PHONY: listener install-listener uninstall-listener demo
 
 listener: $(B)/sdlite-listen
-
-$(B)/sdlite-listen: tools/sdlite-listen.c | $(B)
-	$(CC) $(LISTEN_CFLAGS) -o $@ $< -pthread -Wl,-z,relro -Wl,-z,now
 
 install-listener: listener
 	install -d $(DESTDIR)$(BINDIR)
@@ -156,7 +153,7 @@ uninstall-listener:
 # Built in a target directory of their own: they enable the library's `std` feature, which must
 # never reach the archive the shared object is linked from.
 TOOLS_TARGET := $(CURDIR)/target/tools
-TOOLS        := sdlite-notify
+TOOLS        := sdlite-notify sdlite-listen
 
 .PHONY: tools
 tools: $(addprefix $(B)/,$(TOOLS))
