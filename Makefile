@@ -30,7 +30,8 @@ comma        := ,
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
                 python3-pip python3-venv python3-setuptools python3-wheel \
                 liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
-                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd
+                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd \
+                s6 runit
 
 .PHONY: all rust install uninstall check test deps header clean quickstart demo
 
@@ -231,7 +232,7 @@ python-test: all
 	SDLITE_ROOT=$(CURDIR) SDLITE_BUILD=$(B) tests/run-all.sh 36-python-package
 
 # --- flake hunt (issue 9) ---
-# The timing-sensitive suites (listener and real systemd: 40 41 50 52 60 61 62 63 64) N times
+# The timing-sensitive suites (listener, supervisors and real systemd: 40 41 43 50 52 60 61 62 63 64) N times
 # in a row under a CPU and disk load that tests/flake-hunt.sh starts and stops itself;
 # FLAKE_ARGS=--check runs the whole `make check` instead.
 N ?= 10
