@@ -18,6 +18,11 @@
 #   d. start-stop-daemon --notify-await (dpkg >= 1.19.3; skipped with the reason otherwise):
 #      returns 0 only once READY=1 came; a service that never gets ready makes it fail after
 #      --notify-timeout; --stop through the pid file stops the bridge and its service
+#   e. systemd's rules, with a scripted python3 service: --start-timeout (123), stretched by
+#      EXTEND_TIMEOUT_USEC=; WATCHDOG=trigger fires at once; WATCHDOG_USEC= at run time;
+#      --watchdog-signal and SIGKILL after --stop-timeout; MAINPID= moves the watched pid
+#      (its status is passed on, also once it is orphaned); SIGUSR1 reaches the main pid;
+#      --quiet and --logfmt
 # OpenRC and dinit are not run: Debian 12's openrc (0.45) conflicts with sysv-rc (installing
 # it replaces the host's rc system) and has no notify support in supervise-daemon yet; dinit is
 # not packaged in Debian 12.
@@ -330,6 +335,95 @@ else
         fail "(d) never ready: start-stop-daemon rc=$rc after ${el} s"; show "$T/ssd2.out"
     fi
     [ -n "$sp" ] && start-stop-daemon --stop --pidfile "$T/ssd2.pid" --remove-pidfile --retry TERM/10/KILL/5 >/dev/null 2>&1
+fi
+
+# ---------------------------------------------------------------- (e) systemd's watchdog rules
+# A scripted service (python3): its steps send notify messages, sleep, ignore or report
+# signals, wait to be orphaned, exit.
+cat >"$T/svc.py" <<'PYEOF'
+import os, signal, socket, sys, time
+def send(m):
+    a = os.environ["NOTIFY_SOCKET"]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendto(m.replace("\\n", "\n").replace("$PID", str(os.getpid())).encode(), "\0" + a[1:] if a[0] == "@" else a)
+    s.close()
+for step in sys.argv[1:]:
+    k, _, v = step.partition(":")
+    if k == "send": send(v)
+    elif k == "sleep": time.sleep(float(v))
+    elif k == "ignore": signal.signal(getattr(signal, "SIG" + v), signal.SIG_IGN)
+    elif k == "report": signal.signal(getattr(signal, "SIG" + v), lambda n, f: print("svc: got", signal.Signals(n).name, flush=True))
+    elif k == "touch": open(v, "w").close()
+    elif k == "orphan":   # until our parent is gone: we are re-parented (to the subreaper)
+        p0 = os.getppid()
+        while os.getppid() == p0: time.sleep(0.02)
+        print("svc: parent now", os.getppid(), flush=True)
+    elif k == "exit": sys.exit(int(v))
+    elif k == "pause":
+        while True: time.sleep(3600)
+PYEOF
+S=("$PY" "$T/svc.py")
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+t0=$EPOCHREALTIME
+timeout -s KILL "$WAIT_LONG" "$L" --start-timeout 1 --stop-timeout 1 -- sleep 300 >"$T/e1.out" 2>&1; rc=$?; el=$(since "$t0")
+if [ "$rc" = 123 ] && has "$T/e1.out" "start timeout \(1\.000 s\): no READY=1; sending SIGTERM" && ! lt "$el" 1 && lt "$el" 15; then
+    pass "(e) --start-timeout 1, never ready: SIGTERM after ${el} s, exit 123"
+else
+    fail "(e) --start-timeout: rc=$rc after ${el} s (want 123)"; show "$T/e1.out"
+fi
+timeout -s KILL "$WAIT_LONG" "$L" --logfmt --start-timeout 1 -- "${S[@]}" send:EXTEND_TIMEOUT_USEC=4000000 sleep:2 send:READY=1 exit:0 >"$T/e2.out" 2>&1; rc=$?
+ready=$(sed -n 's/.* event=ready after=\([0-9.]*\) .*/\1/p' "$T/e2.out")
+if [ "$rc" = 0 ] && [ -n "$ready" ] && ! lt "$ready" 2 && ! has "$T/e2.out" "start-timeout" &&
+   has "$T/e2.out" '^t=[0-9.]+ event=extend-timeout usec=4\.000 extended=start msg="EXTEND_TIMEOUT_USEC: 4\.000 s from now at least \(start\)"$'; then
+    pass "(e) EXTEND_TIMEOUT_USEC=4000000 stretches --start-timeout 1: READY at ${ready} s, exit 0 (logfmt lines)"
+else
+    fail "(e) EXTEND_TIMEOUT_USEC: rc=$rc, ready at '${ready:-never}'"; show "$T/e2.out"
+fi
+t0=$EPOCHREALTIME
+timeout -s KILL "$WAIT_LONG" "$L" --quiet --watchdog 30s -- "${S[@]}" send:READY=1 sleep:0.2 send:WATCHDOG=trigger pause >"$T/e3.out" 2>&1; rc=$?; el=$(since "$t0")
+if [ "$rc" = 122 ] && has "$T/e3.out" "watchdog \(WATCHDOG=trigger\): sending SIGABRT to pid [0-9]+" &&
+   has "$T/e3.out" "was killed by SIGABRT" && lt "$el" 15 && has "$T/e3.out" "READY after" && ! has "$T/e3.out" ": READY=1\$"; then
+    pass "(e) WATCHDOG=trigger fires a 30 s watchdog at once: SIGABRT, exit 122 after ${el} s (--quiet: events only)"
+else
+    fail "(e) WATCHDOG=trigger: rc=$rc after ${el} s"; show "$T/e3.out"
+fi
+t0=$EPOCHREALTIME
+timeout -s KILL "$WAIT_LONG" "$L" --watchdog 30s --watchdog-signal TERM --stop-timeout 1 -- "${S[@]}" ignore:TERM send:'READY=1\nWATCHDOG_USEC=500000' pause >"$T/e4.out" 2>&1; rc=$?; el=$(since "$t0")
+if [ "$rc" = 122 ] && has "$T/e4.out" "watchdog limit is now 0\.500 s" && has "$T/e4.out" "LATE: no WATCHDOG=1 for 0\.[5-9][0-9]* s \(limit 0\.500 s\)" &&
+   has "$T/e4.out" "watchdog \(LATE\): sending SIGTERM to pid" && has "$T/e4.out" "still there after 1\.000 s: sending SIGKILL" &&
+   has "$T/e4.out" "was killed by SIGKILL" && lt "$el" 15; then
+    pass "(e) WATCHDOG_USEC=500000 at run time: LATE after 0.5 s, --watchdog-signal TERM ignored, SIGKILL after --stop-timeout 1, exit 122 (${el} s)"
+else
+    fail "(e) WATCHDOG_USEC= / --watchdog-signal / SIGKILL: rc=$rc after ${el} s"; show "$T/e4.out"
+fi
+# MAINPID=: COMMAND (sh) starts the real service and exits; the service, orphaned, comes to
+# sdlite-listen (a child subreaper), which waits for it and passes its status on
+rm -f "$T/e5.sent"
+timeout -s KILL "$WAIT_LONG" "$L" --notify-access all -- sh -c '"$@" & while [ ! -e "'"$T/e5.sent"'" ]; do sleep 0.05; done; exit 0' sh \
+    "${S[@]}" send:'MAINPID=$PID\nREADY=1' touch:"$T/e5.sent" orphan send:STATUS=orphaned exit:5 >"$T/e5.out" 2>&1; rc=$?
+c=$(sed -n 's/.*started pid \([0-9]*\): .*/\1/p' "$T/e5.out")
+m=$(sed -n 's/.*main pid is now \([0-9]*\) (MAINPID=)$/\1/p' "$T/e5.out")
+lp=$(sed -n 's/^svc: parent now \([0-9]*\)$/\1/p' "$T/e5.out")
+if [ "$rc" = 5 ] && [ -n "$m" ] && [ "$m" != "$c" ] && has "$T/e5.out" "pid $c \(COMMAND\) exited with status 0; the main pid is $m" &&
+   has "$T/e5.out" "pid $m: STATUS=orphaned\$" && has "$T/e5.out" "pid $m exited with status 5\$" && [ -n "$lp" ]; then
+    pass "(e) MAINPID=$m: COMMAND (pid $c) exits 0, the main pid goes on (re-parented to pid $lp), its exit status 5 is passed on"
+else
+    fail "(e) MAINPID: rc=$rc (want 5), COMMAND ${c:-?}, main ${m:-?}"; show "$T/e5.out"
+fi
+"$L" -- "${S[@]}" report:USR1 send:READY=1 pause >"$T/e6.out" 2>&1 &
+lp=$!
+PIDS+=("$lp")
+wait_for "$WAIT_LONG" "(e) service" "READY" has "$T/e6.out" "READY after" || fail "$WAIT_MSG"
+kill -USR1 "$lp"
+wait_for "$WAIT_LONG" "(e) service" "got SIGUSR1" has "$T/e6.out" "^svc: got SIGUSR1\$"; ok=$?
+kill -TERM "$lp"
+wait "$lp"; rc=$?
+if [ "$ok" = 0 ] && has "$T/e6.out" "got SIGUSR1: passing it on to pid [0-9]+\$" && [ "$rc" = 143 ]; then
+    pass "(e) SIGUSR1 passed on to the main pid (it reported it); SIGTERM then ended it (143)"
+else
+    fail "(e) SIGUSR1: ${WAIT_MSG:-} rc=$rc"; show "$T/e6.out"
 fi
 
 finish
