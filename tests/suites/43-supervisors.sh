@@ -30,7 +30,7 @@
 # ("stays up for 5 s") run with a 2 s watchdog and a heartbeat every 1 s: a heartbeat would have
 # to be more than 1 s late before the watchdog fires, which the flake hunt's load does not cause.
 # Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
-# shellcheck disable=SC2016  # the run scripts below expand their own variables
+# shellcheck disable=SC2016,SC2317  # run scripts expand their own variables; helpers run through wait_for
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=SCRIPTDIR/../lib/check.sh
