@@ -56,8 +56,14 @@ impl Closer {
                 if unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
                     return false;
                 }
-                // SAFETY: p[1] was just opened by us.
-                unsafe { libc::fcntl(p[1], libc::F_SETFL, libc::O_NONBLOCK) };
+                // SAFETY: p[1] was just opened by us. A bigger pipe (up to the system's
+                // pipe-max-size, 1 MiB by default: 262144 fds, more than RLIMIT_NOFILE lets
+                // us hold) makes "left open" a matter of stuck closers only, not of a flood
+                // outrunning working ones.
+                unsafe {
+                    libc::fcntl(p[1], libc::F_SETFL, libc::O_NONBLOCK);
+                    libc::fcntl(p[1], libc::F_SETPIPE_SZ, 1 << 20);
+                }
                 self.pipe = Some((p[0], p[1]));
                 (p[0], p[1])
             }
