@@ -375,6 +375,9 @@ impl Listener {
             }
         } else if let Some(v) = f.strip_prefix(b"EXTEND_TIMEOUT_USEC=") {
             let Some(v) = std::str::from_utf8(v).ok().and_then(values::parse_u64) else { return };
+            if v == 0 || v == u64::MAX {
+                return; // as systemd's service_extend_timeout(): nothing, or infinity, is ignored
+            }
             let until = now.saturating_add(v);
             let mut what = Vec::new();
             if let (false, Some(d)) = (self.st.ready, self.st.start_deadline) {
