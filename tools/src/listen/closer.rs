@@ -44,7 +44,14 @@ fn closer_main(rfd: RawFd) {
 
 impl Closer {
     pub fn new() -> Closer {
-        Closer { pipe: None, threads: 0, queued: 0, kept: 0, closed_seen: 0, progress_at: 0 }
+        Closer {
+            pipe: None,
+            threads: 0,
+            queued: 0,
+            kept: 0,
+            closed_seen: 0,
+            progress_at: 0,
+        }
     }
 
     fn start(&mut self) -> bool {

@@ -123,8 +123,10 @@ mod tests {
         assert_eq!(esc(b"a\x1b[2K\r\x7f\\b"), "a\\x1b[2K\\x0d\\x7f\\x5cb");
         assert_eq!(esc(b"\x9b\xc2\x9b"), "\\x9b\\u009b");
         assert_eq!(esc("\u{202e}x\u{2066}".as_bytes()), "\\u202ex\\u2066");
-        assert_eq!(esc(b"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82"),
-                   "\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xe2\\x82");
+        assert_eq!(
+            esc(b"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82"),
+            "\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xe2\\x82"
+        );
         assert_eq!(esc("\u{e0041}".as_bytes()), "\\U000e0041");
     }
 

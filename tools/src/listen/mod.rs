@@ -38,7 +38,7 @@ mod spawn;
 mod values;
 
 use escape::{esc, escape_into};
-use output::{now_usec, Out, V, RL_EVENTS, RL_REFUSED};
+use output::{now_usec, Out, RL_EVENTS, RL_REFUSED, V};
 use std::os::fd::RawFd;
 use values::{fmt_sec, signame};
 
@@ -96,6 +96,41 @@ struct State {
     fired: bool,
 }
 
+impl State {
+    fn new(child: i32, guard: i32, o: &options::Opts, t0: u64) -> State {
+        State {
+            child,
+            guard,
+            main_pid: child,
+            main_pidfd: None,
+            main_done: false,
+            main_status: None,
+            access_all: o.access_all,
+            wd_limit: o.wd_usec.unwrap_or(0),
+            wd_armed: false,
+            wd_last: 0,
+            wd_due: u64::MAX,
+            late_reported: false,
+            enforce: o.enforce,
+            kill_on_late: o.kill_on_late,
+            wd_signal: o.wd_signal,
+            ready: false,
+            ready_at: 0,
+            exit_on_ready: o.exit_on_ready,
+            messages: 0,
+            refused: 0,
+            start_deadline: o.start_timeout.map(|s| t0.saturating_add(s)),
+            grace: o.stop_timeout.unwrap_or(STOP_GRACE_USEC),
+            grace_explicit: o.stop_timeout.is_some(),
+            stop_sent_at: None,
+            kill_due: None,
+            killed: false,
+            exit_code: None,
+            fired: false,
+        }
+    }
+}
+
 struct Listener {
     st: State,
     out: Out,
@@ -114,9 +149,9 @@ impl Listener {
     /// pid should it have left the group.
     fn signal_group(&mut self, sig: i32) {
         let st = &self.st;
-        if !kill(-st.child, sig) && !st.main_done {
-            kill(st.main_pid, sig);
-        } else if st.main_pid != st.child && !st.main_done {
+        let group_reached = kill(-st.child, sig);
+        // the main pid too when the group is gone or the main pid is not its leader
+        if !st.main_done && (!group_reached || st.main_pid != st.child) {
             kill(st.main_pid, sig);
         }
         if sig == libc::SIGTERM || sig == libc::SIGINT || sig == libc::SIGHUP {
@@ -199,7 +234,11 @@ impl Listener {
                 let main = self.st.main_pid;
                 self.out.line(
                     "command-exit",
-                    &[("pid", V::I(p.into())), ("status", V::S(&what)), ("main_pid", V::I(main.into()))],
+                    &[
+                        ("pid", V::I(p.into())),
+                        ("status", V::S(&what)),
+                        ("main_pid", V::I(main.into())),
+                    ],
                     &format!("pid {p} (COMMAND) {what}; the main pid is {main} (MAINPID=)"),
                 );
             } else if p == self.st.guard {
@@ -230,7 +269,8 @@ impl Listener {
     fn sender_allowed(&self, creds: Option<(i32, u32)>) -> bool {
         match creds {
             Some((pid, _)) if pid > 0 => {
-                pid == self.st.main_pid || (self.st.access_all && procs::is_descendant(pid, self.st.child))
+                pid == self.st.main_pid
+                    || (self.st.access_all && procs::is_descendant(pid, self.st.child))
             }
             _ => false,
         }
@@ -241,7 +281,11 @@ impl Listener {
         if !self.out.take(RL_REFUSED) {
             return;
         }
-        let f = if n_fds > 0 { format!(", {n_fds} fd{} closed", plural(n_fds as u64, "", "s")) } else { String::new() };
+        let f = if n_fds > 0 {
+            format!(", {n_fds} fd{} closed", plural(n_fds as u64, "", "s"))
+        } else {
+            String::new()
+        };
         let main = self.st.main_pid;
         let (pid, uid) = creds.unwrap_or((0, 0));
         let text = match creds {
@@ -252,7 +296,15 @@ impl Listener {
             ),
             Some(_) => format!("refused a message from pid {pid} (uid {uid}){f}: only COMMAND's pid {main} may send (--notify-access=main)"),
         };
-        self.out.line("refused", &[("pid", V::I(pid.into())), ("uid", V::I(uid.into())), ("fds", V::I(n_fds as i64))], &text);
+        self.out.line(
+            "refused",
+            &[
+                ("pid", V::I(pid.into())),
+                ("uid", V::I(uid.into())),
+                ("fds", V::I(n_fds as i64)),
+            ],
+            &text,
+        );
     }
 
     fn events_line(&mut self, event: &str, kv: &[(&str, V)], text: &str) {
@@ -266,7 +318,11 @@ impl Listener {
         let now = now_usec();
         self.st.messages += 1;
         if len == 0 {
-            self.out.field_line("empty", &[("pid", V::I(sender.into()))], &format!("pid {sender}: (empty message)"));
+            self.out.field_line(
+                "empty",
+                &[("pid", V::I(sender.into()))],
+                &format!("pid {sender}: (empty message)"),
+            );
         }
         let buf = std::mem::take(&mut self.buf);
         let mut forward: Vec<u8> = Vec::new();
@@ -286,14 +342,25 @@ impl Listener {
             self.out.field_line(
                 "fds",
                 &[("pid", V::I(sender.into())), ("fds", V::I(n as i64))],
-                &format!("pid {sender}: ({n} file descriptor{} passed along, closed)", plural(n as u64, "", "s")),
+                &format!(
+                    "pid {sender}: ({n} file descriptor{} passed along, closed)",
+                    plural(n as u64, "", "s")
+                ),
             );
         }
         if r.truncated {
-            self.out.field_line("cut", &[], &format!("(message longer than {} bytes, cut)", socket::MAX_DATAGRAM));
+            self.out.field_line(
+                "cut",
+                &[],
+                &format!("(message longer than {} bytes, cut)", socket::MAX_DATAGRAM),
+            );
         }
         if r.ctrunc {
-            self.out.field_line("ctrunc", &[], "(control data cut: too many file descriptors)");
+            self.out.field_line(
+                "ctrunc",
+                &[],
+                "(control data cut: too many file descriptors)",
+            );
         }
     }
 
@@ -308,7 +375,15 @@ impl Listener {
         } else {
             format!("pid {sender}: {s}... ({} bytes, cut)", f.len())
         };
-        self.out.line("field", &[("pid", V::I(sender.into())), ("field", V::S(&s)), ("cut", V::I(i64::from(!whole)))], &text);
+        self.out.line(
+            "field",
+            &[
+                ("pid", V::I(sender.into())),
+                ("field", V::S(&s)),
+                ("cut", V::I(i64::from(!whole))),
+            ],
+            &text,
+        );
     }
 
     fn field_effect(&mut self, now: u64, f: &[u8], forward: &mut Vec<u8>) {
@@ -323,16 +398,28 @@ impl Listener {
                 self.st.ready = true;
                 self.st.ready_at = now;
                 let after = now.saturating_sub(self.out.t0());
-                self.out.line("ready", &[("after", V::Sec(after))], &format!("READY after {} s", fmt_sec(after)));
+                self.out.line(
+                    "ready",
+                    &[("after", V::Sec(after))],
+                    &format!("READY after {} s", fmt_sec(after)),
+                );
                 for e in self.outer.ready() {
-                    self.out.line("error", &[("what", V::S(&e))], &format!("cannot pass READY on: {e}"));
+                    self.out.line(
+                        "error",
+                        &[("what", V::S(&e))],
+                        &format!("cannot pass READY on: {e}"),
+                    );
                 }
                 if self.outer.has_notify() {
                     fwd(forward, f);
                 }
             } else {
                 let d = now.saturating_sub(self.st.ready_at);
-                self.events_line("ready-again", &[("since_first", V::Sec(d))], &format!("READY again ({} s after the first)", fmt_sec(d)));
+                self.events_line(
+                    "ready-again",
+                    &[("since_first", V::Sec(d))],
+                    &format!("READY again ({} s after the first)", fmt_sec(d)),
+                );
             }
             if self.st.wd_limit > 0 && !self.st.wd_armed && self.st.stop_sent_at.is_none() {
                 self.st.wd_armed = true;
@@ -347,7 +434,11 @@ impl Listener {
                 self.events_line(
                     "heartbeat-again",
                     &[("gap", V::Sec(gap)), ("limit", V::Sec(lim))],
-                    &format!("heartbeat again, {} s after the previous one (limit {} s)", fmt_sec(gap), fmt_sec(lim)),
+                    &format!(
+                        "heartbeat again, {} s after the previous one (limit {} s)",
+                        fmt_sec(gap),
+                        fmt_sec(lim)
+                    ),
                 );
             }
             self.st.wd_armed = true;
@@ -362,19 +453,31 @@ impl Listener {
                 self.fire_watchdog(now, "WATCHDOG=trigger");
             }
         } else if let Some(v) = f.strip_prefix(b"WATCHDOG_USEC=") {
-            let Some(v) = std::str::from_utf8(v).ok().and_then(values::parse_u64) else { return };
+            let Some(v) = std::str::from_utf8(v).ok().and_then(values::parse_u64) else {
+                return;
+            };
             if v == 0 {
                 // systemd: an override of 0 turns the watchdog off
                 self.st.wd_limit = 0;
                 self.st.wd_armed = false;
-                self.events_line("watchdog-limit", &[("limit", V::Sec(0))], "watchdog is now off (WATCHDOG_USEC=0)");
+                self.events_line(
+                    "watchdog-limit",
+                    &[("limit", V::Sec(0))],
+                    "watchdog is now off (WATCHDOG_USEC=0)",
+                );
             } else {
                 self.st.wd_limit = v;
                 self.watchdog_reset(now);
-                self.events_line("watchdog-limit", &[("limit", V::Sec(v))], &format!("watchdog limit is now {} s", fmt_sec(v)));
+                self.events_line(
+                    "watchdog-limit",
+                    &[("limit", V::Sec(v))],
+                    &format!("watchdog limit is now {} s", fmt_sec(v)),
+                );
             }
         } else if let Some(v) = f.strip_prefix(b"EXTEND_TIMEOUT_USEC=") {
-            let Some(v) = std::str::from_utf8(v).ok().and_then(values::parse_u64) else { return };
+            let Some(v) = std::str::from_utf8(v).ok().and_then(values::parse_u64) else {
+                return;
+            };
             if v == 0 || v == u64::MAX {
                 return; // as systemd's service_extend_timeout(): nothing, or infinity, is ignored
             }
@@ -392,27 +495,45 @@ impl Listener {
                 self.st.wd_due = self.st.wd_due.max(until);
                 what.push("watchdog");
             }
-            let what = if what.is_empty() { "nothing running".to_string() } else { what.join(", ") };
+            let what = if what.is_empty() {
+                "nothing running".to_string()
+            } else {
+                what.join(", ")
+            };
             self.events_line(
                 "extend-timeout",
                 &[("usec", V::Sec(v)), ("extended", V::S(&what))],
-                &format!("EXTEND_TIMEOUT_USEC: {} s from now at least ({what})", fmt_sec(v)),
+                &format!(
+                    "EXTEND_TIMEOUT_USEC: {} s from now at least ({what})",
+                    fmt_sec(v)
+                ),
             );
         } else if let Some(v) = f.strip_prefix(b"MAINPID=") {
-            let pid = std::str::from_utf8(v).ok().and_then(values::parse_u64).filter(|&p| p > 0 && p <= i32::MAX as u64);
-            let Some(pid) = pid.map(|p| p as i32) else { return };
+            let pid = std::str::from_utf8(v)
+                .ok()
+                .and_then(values::parse_u64)
+                .filter(|&p| p > 0 && p <= i32::MAX as u64);
+            let Some(pid) = pid.map(|p| p as i32) else {
+                return;
+            };
             if pid == self.st.main_pid {
                 return;
             }
             if pid == self.st.child || procs::is_descendant(pid, self.st.child) {
                 self.set_main_pid(pid);
-                self.events_line("mainpid", &[("pid", V::I(pid.into()))], &format!("main pid is now {pid} (MAINPID=)"));
+                self.events_line(
+                    "mainpid",
+                    &[("pid", V::I(pid.into()))],
+                    &format!("main pid is now {pid} (MAINPID=)"),
+                );
             } else {
                 let c = self.st.child;
                 self.events_line(
                     "mainpid-refused",
                     &[("pid", V::I(pid.into()))],
-                    &format!("MAINPID={pid} ignored: not COMMAND (pid {c}) or one of its descendants"),
+                    &format!(
+                        "MAINPID={pid} ignored: not COMMAND (pid {c}) or one of its descendants"
+                    ),
                 );
             }
         } else if f.starts_with(b"STATUS=") {
@@ -473,7 +594,9 @@ fn strsignal(sig: i32) -> String {
         return "?".into();
     }
     // SAFETY: p is a NUL-terminated string (checked non-null).
-    unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn die(sock: Option<&mut socket::Socket>, msg: &str) -> i32 {
@@ -520,7 +643,10 @@ pub fn main() -> i32 {
     };
     if let Some(old) = old_nofile {
         if old.rlim_cur < old.rlim_max {
-            let new = libc::rlimit { rlim_cur: old.rlim_max.min(65536).max(old.rlim_cur), rlim_max: old.rlim_max };
+            let new = libc::rlimit {
+                rlim_cur: old.rlim_max.min(65536).max(old.rlim_cur),
+                rlim_max: old.rlim_max,
+            };
             // SAFETY: as above.
             unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) };
         }
@@ -536,24 +662,49 @@ pub fn main() -> i32 {
         let mut mask: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut mask);
-        for s in [libc::SIGCHLD, libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGTSTP, libc::SIGCONT, libc::SIGUSR1, libc::SIGUSR2] {
+        for s in [
+            libc::SIGCHLD,
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGTSTP,
+            libc::SIGCONT,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+        ] {
             libc::sigaddset(&mut mask, s);
         }
         if libc::sigprocmask(libc::SIG_BLOCK, &mask, &mut old) < 0 {
-            return die(Some(&mut sock), &format!("sigprocmask: {}", std::io::Error::last_os_error()));
+            return die(
+                Some(&mut sock),
+                &format!("sigprocmask: {}", std::io::Error::last_os_error()),
+            );
         }
-        (libc::signalfd(-1, &mask, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK), old)
+        (
+            libc::signalfd(-1, &mask, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK),
+            old,
+        )
     };
     if sfd < 0 {
-        return die(Some(&mut sock), &format!("signalfd: {}", std::io::Error::last_os_error()));
+        return die(
+            Some(&mut sock),
+            &format!("signalfd: {}", std::io::Error::last_os_error()),
+        );
     }
 
     let sp = esc(sock.path.as_bytes());
     match o.wd_usec {
         Some(w) => out.line(
             "listening",
-            &[("notify_socket", V::S(&sp)), ("watchdog_usec", V::I(w as i64)), ("limit", V::Sec(w))],
-            &format!("NOTIFY_SOCKET={sp} WATCHDOG_USEC={w} (limit {} s, armed at READY=1)", fmt_sec(w)),
+            &[
+                ("notify_socket", V::S(&sp)),
+                ("watchdog_usec", V::I(w as i64)),
+                ("limit", V::Sec(w)),
+            ],
+            &format!(
+                "NOTIFY_SOCKET={sp} WATCHDOG_USEC={w} (limit {} s, armed at READY=1)",
+                fmt_sec(w)
+            ),
         ),
         None => out.line(
             "listening",
@@ -590,42 +741,16 @@ pub fn main() -> i32 {
         if !whole {
             line.push_str(" ...");
         }
-        out.line("started", &[("pid", V::I(child.into())), ("command", V::S(&line))], &format!("started pid {child}: {line}"));
+        out.line(
+            "started",
+            &[("pid", V::I(child.into())), ("command", V::S(&line))],
+            &format!("started pid {child}: {line}"),
+        );
     }
 
     let t0 = out.t0();
-    let grace = o.stop_timeout.unwrap_or(STOP_GRACE_USEC);
     let mut l = Listener {
-        st: State {
-            child,
-            guard: guard_pid,
-            main_pid: child,
-            main_pidfd: None,
-            main_done: false,
-            main_status: None,
-            access_all: o.access_all,
-            wd_limit: o.wd_usec.unwrap_or(0),
-            wd_armed: false,
-            wd_last: 0,
-            wd_due: u64::MAX,
-            late_reported: false,
-            enforce: o.enforce,
-            kill_on_late: o.kill_on_late,
-            wd_signal: o.wd_signal,
-            ready: false,
-            ready_at: 0,
-            exit_on_ready: o.exit_on_ready,
-            messages: 0,
-            refused: 0,
-            start_deadline: o.start_timeout.map(|s| t0.saturating_add(s)),
-            grace,
-            grace_explicit: o.stop_timeout.is_some(),
-            stop_sent_at: None,
-            kill_due: None,
-            killed: false,
-            exit_code: None,
-            fired: false,
-        },
+        st: State::new(child, guard_pid, &o, t0),
         out,
         outer,
         closer: closer::Closer::new(),
@@ -648,7 +773,12 @@ pub fn main() -> i32 {
         let st = &l.st;
         // the LATE check is due when the gap reaches the limit (never when the sum does not
         // fit: systemd's USEC_INFINITY)
-        if st.wd_limit > 0 && st.wd_armed && !st.late_reported && !st.main_done && st.wd_due != u64::MAX {
+        if st.wd_limit > 0
+            && st.wd_armed
+            && !st.late_reported
+            && !st.main_done
+            && st.wd_due != u64::MAX
+        {
             if now >= st.wd_due {
                 let (gap, lim) = (now.saturating_sub(st.wd_last), st.wd_limit);
                 l.st.late_reported = true;
@@ -656,7 +786,11 @@ pub fn main() -> i32 {
                     l.out.line(
                         "late",
                         &[("gap", V::Sec(gap)), ("limit", V::Sec(lim))],
-                        &format!("LATE: no WATCHDOG=1 for {} s (limit {} s)", fmt_sec(gap), fmt_sec(lim)),
+                        &format!(
+                            "LATE: no WATCHDOG=1 for {} s (limit {} s)",
+                            fmt_sec(gap),
+                            fmt_sec(lim)
+                        ),
                     );
                 }
                 if l.st.enforce {
@@ -666,7 +800,10 @@ pub fn main() -> i32 {
                     l.events_line(
                         "kill-on-late",
                         &[("signal", V::S(signame(sig))), ("pid", V::I(pid.into()))],
-                        &format!("sending SIG{} to pid {pid}, as systemd would (--kill-on-late)", signame(sig)),
+                        &format!(
+                            "sending SIG{} to pid {pid}, as systemd would (--kill-on-late)",
+                            signame(sig)
+                        ),
                     );
                     kill(pid, sig);
                 }
@@ -675,7 +812,9 @@ pub fn main() -> i32 {
             }
         }
         let st = &l.st;
-        if let (Some(d), false, None, false) = (st.start_deadline, st.ready, st.stop_sent_at, st.main_done) {
+        if let (Some(d), false, None, false) =
+            (st.start_deadline, st.ready, st.stop_sent_at, st.main_done)
+        {
             if now >= d {
                 let (s, c) = (o.start_timeout.unwrap_or(0), st.child);
                 l.out.line(
@@ -696,7 +835,10 @@ pub fn main() -> i32 {
                 l.out.line(
                     "timeout",
                     &[("timeout", V::Sec(s)), ("pid", V::I(c.into()))],
-                    &format!("timeout ({} s): sending SIGTERM to pid {c} and its process group", fmt_sec(s)),
+                    &format!(
+                        "timeout ({} s): sending SIGTERM to pid {c} and its process group",
+                        fmt_sec(s)
+                    ),
                 );
                 l.begin_stop(now, EXIT_TIMEOUT);
             } else {
@@ -740,7 +882,9 @@ pub fn main() -> i32 {
                     l.out.line(
                         "kill",
                         &[("pid", V::I(m.into()))],
-                        &format!("pid {m} still there after {g} s: sending SIGKILL to its process group"),
+                        &format!(
+                            "pid {m} still there after {g} s: sending SIGKILL to its process group"
+                        ),
                     );
                 } else {
                     let n = left.unwrap_or(0);
@@ -761,9 +905,21 @@ pub fn main() -> i32 {
         }
 
         let mut pfd = [
-            libc::pollfd { fd: sock.fd, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: sfd, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: l.st.main_pidfd.unwrap_or(-1), events: libc::POLLIN, revents: 0 },
+            libc::pollfd {
+                fd: sock.fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: sfd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: l.st.main_pidfd.unwrap_or(-1),
+                events: libc::POLLIN,
+                revents: 0,
+            },
         ];
         let timeout_ms = if wake == u64::MAX {
             -1
@@ -802,7 +958,9 @@ pub fn main() -> i32 {
                 let mut si: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
                 let sz = std::mem::size_of::<libc::signalfd_siginfo>();
                 // SAFETY: si is sz writable bytes.
-                if unsafe { libc::read(sfd, (&mut si as *mut libc::signalfd_siginfo).cast(), sz) } != sz as isize {
+                if unsafe { libc::read(sfd, (&mut si as *mut libc::signalfd_siginfo).cast(), sz) }
+                    != sz as isize
+                {
                     break;
                 }
                 let sig = si.ssi_signo as i32;
@@ -833,7 +991,10 @@ pub fn main() -> i32 {
                         l.out.line(
                             "signal",
                             &[("signal", V::S(signame(sig))), ("pid", V::I(c.into()))],
-                            &format!("got SIG{}: passing it on to pid {c} and its process group", signame(sig)),
+                            &format!(
+                                "got SIG{}: passing it on to pid {c} and its process group",
+                                signame(sig)
+                            ),
                         );
                         l.signal_group(sig);
                         if sig != libc::SIGHUP {
@@ -868,16 +1029,28 @@ pub fn main() -> i32 {
     let code = match l.st.main_status {
         Some(status) if libc::WIFEXITED(status) => {
             let c = libc::WEXITSTATUS(status);
-            l.out.line("exit", &[("pid", V::I(m.into())), ("status", V::I(c.into()))], &format!("pid {m} exited with status {c}"));
+            l.out.line(
+                "exit",
+                &[("pid", V::I(m.into())), ("status", V::I(c.into()))],
+                &format!("pid {m} exited with status {c}"),
+            );
             c
         }
         Some(status) if libc::WIFSIGNALED(status) => {
             let sig = libc::WTERMSIG(status);
-            let core = if libc::WCOREDUMP(status) { ", core dumped" } else { "" };
+            let core = if libc::WCOREDUMP(status) {
+                ", core dumped"
+            } else {
+                ""
+            };
             l.out.line(
                 "exit",
                 &[("pid", V::I(m.into())), ("signal", V::S(signame(sig)))],
-                &format!("pid {m} was killed by SIG{} ({}){core}", signame(sig), strsignal(sig)),
+                &format!(
+                    "pid {m} was killed by SIG{} ({}){core}",
+                    signame(sig),
+                    strsignal(sig)
+                ),
             );
             128 + sig
         }
@@ -886,7 +1059,9 @@ pub fn main() -> i32 {
             l.out.line(
                 "exit",
                 &[("pid", V::I(m.into())), ("status", V::S("unknown"))],
-                &format!("pid {m} is gone; its exit status is unknown (not a child of sdlite-listen)"),
+                &format!(
+                    "pid {m} is gone; its exit status is unknown (not a child of sdlite-listen)"
+                ),
             );
             1
         }
@@ -897,7 +1072,10 @@ pub fn main() -> i32 {
         l.out.line(
             "note",
             &[("refused", V::I(n as i64))],
-            &format!("note: {n} message{} from other processes refused (--notify-access={a})", plural(n, "", "s")),
+            &format!(
+                "note: {n} message{} from other processes refused (--notify-access={a})",
+                plural(n, "", "s")
+            ),
         );
     }
     if l.closer.kept > 0 {
@@ -905,7 +1083,10 @@ pub fn main() -> i32 {
         l.out.line(
             "note",
             &[("fds_kept", V::I(n as i64))],
-            &format!("note: {n} passed file descriptor{} left open: every close() was stuck", plural(n, "", "s")),
+            &format!(
+                "note: {n} passed file descriptor{} left open: every close() was stuck",
+                plural(n, "", "s")
+            ),
         );
     }
     if l.outer.dropped > 0 {
@@ -913,7 +1094,10 @@ pub fn main() -> i32 {
         l.out.line(
             "note",
             &[("outer_dropped", V::I(n as i64))],
-            &format!("note: {n} message{} to the outer NOTIFY_SOCKET could not be sent", plural(n, "", "s")),
+            &format!(
+                "note: {n} message{} to the outer NOTIFY_SOCKET could not be sent",
+                plural(n, "", "s")
+            ),
         );
     }
     if !l.st.ready {
@@ -921,11 +1105,106 @@ pub fn main() -> i32 {
         l.out.line(
             "note",
             &[("messages", V::I(n as i64))],
-            &format!("note: no READY=1 came ({n} message{} in all)", plural(n, "", "s")),
+            &format!(
+                "note: no READY=1 came ({n} message{} in all)",
+                plural(n, "", "s")
+            ),
         );
     }
     l.outer.cleanup();
     sock.cleanup();
     // leaving ends the closer threads; the guard's pipe closes and it SIGKILLs what is left
     l.st.exit_code.unwrap_or(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    /// Above any pid_max: nothing can have this pid (a stray signal to it is ESRCH).
+    const NOBODY: i32 = 0x3fff_fff0;
+
+    fn listener(args: &[&str], child: i32) -> Listener {
+        let mut v: Vec<OsString> = vec!["sdlite-listen".into()];
+        v.extend(args.iter().map(OsString::from));
+        v.extend(["--".into(), "true".into()]);
+        let Ok(o) = options::parse(v) else {
+            panic!("options {args:?}")
+        };
+        let mut out = Out::new(o.format);
+        out.muted = true;
+        Listener {
+            st: State::new(child, -1, &o, out.t0()),
+            out,
+            outer: outer::Outer::new(),
+            closer: closer::Closer::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn feed(l: &mut Listener, now: u64, field: &str) {
+        let mut forward = Vec::new();
+        l.field_effect(now, field.as_bytes(), &mut forward);
+    }
+
+    #[test]
+    fn watchdog_armed_at_ready_reset_changed_and_turned_off() {
+        let mut l = listener(&["--watchdog", "2s"], NOBODY);
+        assert!(!l.st.wd_armed && l.st.enforce);
+        feed(&mut l, 10_000_000, "READY=1");
+        assert!(l.st.wd_armed && l.st.ready);
+        assert_eq!(l.st.wd_due, 12_000_000);
+        feed(&mut l, 11_500_000, "WATCHDOG=1");
+        assert_eq!(l.st.wd_due, 13_500_000);
+        feed(&mut l, 12_000_000, "WATCHDOG_USEC=500000");
+        assert_eq!((l.st.wd_limit, l.st.wd_due), (500_000, 12_500_000));
+        feed(&mut l, 12_100_000, "WATCHDOG_USEC=18446744073709551615");
+        assert_eq!(l.st.wd_due, u64::MAX, "saturates: never late");
+        feed(&mut l, 12_200_000, "WATCHDOG_USEC=0");
+        assert!(!l.st.wd_armed && l.st.wd_limit == 0);
+    }
+
+    #[test]
+    fn extend_timeout_stretches_never_shortens_and_ignores_zero_and_infinity() {
+        let mut l = listener(&["--start-timeout", "1", "--watchdog", "1s"], NOBODY);
+        let t0 = l.out.t0();
+        assert_eq!(l.st.start_deadline, Some(t0 + 1_000_000));
+        feed(&mut l, t0 + 500_000, "EXTEND_TIMEOUT_USEC=5000000");
+        assert_eq!(l.st.start_deadline, Some(t0 + 5_500_000));
+        feed(&mut l, t0 + 600_000, "EXTEND_TIMEOUT_USEC=1000");
+        assert_eq!(l.st.start_deadline, Some(t0 + 5_500_000));
+        for v in ["0", "18446744073709551615", "x"] {
+            feed(&mut l, t0 + 700_000, &format!("EXTEND_TIMEOUT_USEC={v}"));
+            assert_eq!(l.st.start_deadline, Some(t0 + 5_500_000), "{v}");
+        }
+        feed(&mut l, t0 + 1_000_000, "READY=1");
+        assert_eq!(l.st.wd_due, t0 + 2_000_000);
+        feed(&mut l, t0 + 1_500_000, "EXTEND_TIMEOUT_USEC=3000000");
+        assert_eq!(l.st.wd_due, t0 + 4_500_000, "the watchdog is stretched too");
+    }
+
+    #[test]
+    fn mainpid_only_for_command_or_its_descendants() {
+        // we play COMMAND: a child we start is our descendant, pid 1 is not
+        let me = std::process::id() as i32;
+        let mut l = listener(&["--notify-access", "main"], me);
+        feed(&mut l, 1, "MAINPID=1");
+        assert_eq!(l.st.main_pid, me);
+        feed(&mut l, 1, "MAINPID=nonsense");
+        assert_eq!(l.st.main_pid, me);
+        let Ok(mut kid) = std::process::Command::new("sleep").arg("30").spawn() else {
+            panic!("sleep")
+        };
+        let kid_pid = kid.id() as i32;
+        feed(&mut l, 1, &format!("MAINPID={kid_pid}"));
+        assert_eq!(l.st.main_pid, kid_pid);
+        assert!(l.sender_allowed(Some((kid_pid, 0))));
+        assert!(
+            !l.sender_allowed(Some((me, 0))),
+            "main: only the new main pid is heard"
+        );
+        let _ = kid.kill();
+        let _ = kid.wait();
+    }
 }

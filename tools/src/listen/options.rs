@@ -112,13 +112,22 @@ pub fn parse(args: Vec<OsString>) -> Result<Opts, i32> {
         };
         let takes_value = matches!(
             opt.as_str(),
-            "--watchdog-usec" | "--watchdog" | "--watchdog-signal" | "--timeout" | "--start-timeout"
-                | "--stop-timeout" | "--notify-access" | "--name" | "--ready-fd" | "--pidfile"
+            "--watchdog-usec"
+                | "--watchdog"
+                | "--watchdog-signal"
+                | "--timeout"
+                | "--start-timeout"
+                | "--stop-timeout"
+                | "--notify-access"
+                | "--name"
+                | "--ready-fd"
+                | "--pidfile"
         );
         let mut value_bytes: Option<Vec<u8>> = None;
         if takes_value {
             value_bytes = match inline {
-                Some(v) => Some(a.get(opt.len() + 1..).unwrap_or_default().to_vec()).or(Some(v.into_bytes())),
+                Some(v) => Some(a.get(opt.len() + 1..).unwrap_or_default().to_vec())
+                    .or(Some(v.into_bytes())),
                 None => {
                     i += 1;
                     args.get(i).map(|v| v.as_bytes().to_vec())
@@ -135,18 +144,30 @@ pub fn parse(args: Vec<OsString>) -> Result<Opts, i32> {
             }
             "--watchdog-usec" => match parse_u64(&v) {
                 Some(n) if n > 0 => o.wd_usec = Some(n),
-                _ => return Err(bad(format!("--watchdog-usec wants a positive number of microseconds, not '{shown}'"))),
+                _ => {
+                    return Err(bad(format!(
+                        "--watchdog-usec wants a positive number of microseconds, not '{shown}'"
+                    )))
+                }
             },
             "--watchdog" => match parse_usec_or_duration(&v) {
                 Some(n) if n > 0 => {
                     o.wd_usec = Some(n);
                     o.enforce = true;
                 }
-                _ => return Err(bad(format!("--watchdog wants microseconds or a duration (2s, 500ms), not '{shown}'"))),
+                _ => {
+                    return Err(bad(format!(
+                        "--watchdog wants microseconds or a duration (2s, 500ms), not '{shown}'"
+                    )))
+                }
             },
             "--watchdog-signal" => match parse_signal(&v) {
                 Some(n) => o.wd_signal = n,
-                None => return Err(bad(format!("--watchdog-signal wants a signal name or number, not '{shown}'"))),
+                None => {
+                    return Err(bad(format!(
+                        "--watchdog-signal wants a signal name or number, not '{shown}'"
+                    )))
+                }
             },
             "--timeout" | "--start-timeout" | "--stop-timeout" => {
                 let Some(n) = parse_seconds(&v) else {
@@ -161,7 +182,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Opts, i32> {
             "--notify-access" => match v.as_str() {
                 "main" if value_bytes.is_some() => o.access_all = false,
                 "all" => o.access_all = true,
-                _ => return Err(bad(format!("--notify-access wants main or all, not '{shown}'"))),
+                _ => {
+                    return Err(bad(format!(
+                        "--notify-access wants main or all, not '{shown}'"
+                    )))
+                }
             },
             "--name" => {
                 if value_bytes.is_none() {
@@ -171,14 +196,23 @@ pub fn parse(args: Vec<OsString>) -> Result<Opts, i32> {
                 let _ = escape_into(&mut o.name, 126, &vb);
             }
             "--ready-fd" => match parse_u64(&v) {
-                // SAFETY: F_GETFD only asks whether the fd is open.
-                Some(n) if n <= i32::MAX as u64 && unsafe { libc::fcntl(n as i32, libc::F_GETFD) } >= 0 => {
+                Some(n)
+                    if n <= i32::MAX as u64
+                        // SAFETY: F_GETFD only asks whether the fd is open.
+                        && unsafe { libc::fcntl(n as i32, libc::F_GETFD) } >= 0 =>
+                {
                     o.ready_fd = Some(n as i32)
                 }
-                _ => return Err(bad(format!("--ready-fd wants an open file descriptor, not '{shown}'"))),
+                _ => {
+                    return Err(bad(format!(
+                        "--ready-fd wants an open file descriptor, not '{shown}'"
+                    )))
+                }
             },
             "--pidfile" => match value_bytes {
-                Some(p) if !p.is_empty() => o.pidfile = Some(String::from_utf8_lossy(&p).into_owned()),
+                Some(p) if !p.is_empty() => {
+                    o.pidfile = Some(String::from_utf8_lossy(&p).into_owned())
+                }
                 _ => return Err(bad("--pidfile wants a path".into())),
             },
             "--exit-on-ready" => o.exit_on_ready = true,

@@ -30,7 +30,12 @@ pub fn parse_address(s: &str) -> Result<(libc::sockaddr_un, u32), String> {
     let (bytes, abstract_) = match s.as_bytes() {
         [b'/', ..] => (s.as_bytes(), false),
         [b'@', rest @ ..] if !rest.is_empty() => (rest, true),
-        _ => return Err(format!("NOTIFY_SOCKET={} is not an AF_UNIX path or @abstract name", super::escape::esc(s.as_bytes()))),
+        _ => {
+            return Err(format!(
+                "NOTIFY_SOCKET={} is not an AF_UNIX path or @abstract name",
+                super::escape::esc(s.as_bytes())
+            ))
+        }
     };
     let off = usize::from(abstract_);
     if bytes.len() + off >= sa.sun_path.len() {
@@ -40,18 +45,30 @@ pub fn parse_address(s: &str) -> Result<(libc::sockaddr_un, u32), String> {
         *d = b as libc::c_char;
     }
     let base = std::mem::size_of::<libc::sa_family_t>();
-    let len = if abstract_ { base + 1 + bytes.len() } else { base + bytes.len() + 1 };
+    let len = if abstract_ {
+        base + 1 + bytes.len()
+    } else {
+        base + bytes.len() + 1
+    };
     Ok((sa, len as u32))
 }
 
 impl Outer {
     pub fn new() -> Outer {
-        Outer { ready_fd: None, pidfile: None, pidfile_written: false, notify: None, dropped: 0, stopping_sent: false }
+        Outer {
+            ready_fd: None,
+            pidfile: None,
+            pidfile_written: false,
+            notify: None,
+            dropped: 0,
+            stopping_sent: false,
+        }
     }
 
     /// --notify-outer: the socket in $NOTIFY_SOCKET now.
     pub fn connect(&mut self) -> Result<(), String> {
-        let v = std::env::var("NOTIFY_SOCKET").map_err(|_| "--notify-outer: NOTIFY_SOCKET is not set".to_string())?;
+        let v = std::env::var("NOTIFY_SOCKET")
+            .map_err(|_| "--notify-outer: NOTIFY_SOCKET is not set".to_string())?;
         let (sa, len) = parse_address(&v)?;
         // SAFETY: plain socket(2).
         let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
@@ -68,11 +85,19 @@ impl Outer {
 
     /// One message to the outer socket; false if it was not sent.
     pub fn send(&mut self, msg: &[u8]) -> bool {
-        let Some((sa, len, fd)) = &self.notify else { return false };
+        let Some((sa, len, fd)) = &self.notify else {
+            return false;
+        };
         // SAFETY: msg and sa are valid for the lengths given.
         let r = unsafe {
-            libc::sendto(*fd, msg.as_ptr().cast(), msg.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                         (sa as *const libc::sockaddr_un).cast(), *len)
+            libc::sendto(
+                *fd,
+                msg.as_ptr().cast(),
+                msg.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                (sa as *const libc::sockaddr_un).cast(),
+                *len,
+            )
         };
         if r < 0 {
             self.dropped += 1;
@@ -95,7 +120,10 @@ impl Outer {
             // SAFETY: fd was checked open at start and is ours; written once, then closed.
             let r = unsafe { libc::write(fd, b"\n".as_ptr().cast(), 1) };
             if r != 1 {
-                errs.push(format!("--ready-fd {fd}: {}", std::io::Error::last_os_error()));
+                errs.push(format!(
+                    "--ready-fd {fd}: {}",
+                    std::io::Error::last_os_error()
+                ));
             }
             // SAFETY: as above.
             unsafe { libc::close(fd) };
@@ -108,7 +136,10 @@ impl Outer {
                 Ok(()) => self.pidfile_written = true,
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
-                    errs.push(format!("--pidfile {}: {e}", super::escape::esc(path.as_bytes())));
+                    errs.push(format!(
+                        "--pidfile {}: {e}",
+                        super::escape::esc(path.as_bytes())
+                    ));
                 }
             }
         }
@@ -118,7 +149,8 @@ impl Outer {
     /// At exit: the pid file goes (only if it is still ours).
     pub fn cleanup(&mut self) {
         if let (true, Some(path)) = (self.pidfile_written, &self.pidfile) {
-            let mine = std::fs::read_to_string(path).is_ok_and(|s| s.trim() == std::process::id().to_string());
+            let mine = std::fs::read_to_string(path)
+                .is_ok_and(|s| s.trim() == std::process::id().to_string());
             if mine {
                 let _ = std::fs::remove_file(path);
             }

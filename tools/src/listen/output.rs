@@ -44,20 +44,31 @@ pub struct Out {
     format: Format,
     name: String,
     pub quiet: bool,
+    /// print nothing (unit tests)
+    pub muted: bool,
     /// stdout is a closed pipe (`| head`): the loop stops COMMAND and leaves
     pub gone: bool,
     rl: [Ratelimit; 3],
 }
 
 pub fn now_usec() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid timespec to write to.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    (ts.tv_sec as u64).wrapping_mul(1_000_000).wrapping_add(ts.tv_nsec as u64 / 1000)
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000)
+        .wrapping_add(ts.tv_nsec as u64 / 1000)
 }
 
 fn logfmt_value(line: &mut String, s: &str) {
-    if !s.is_empty() && !s.bytes().any(|b| b == b' ' || b == b'=' || b == b'"' || b == b'\\') {
+    if !s.is_empty()
+        && !s
+            .bytes()
+            .any(|b| b == b' ' || b == b'=' || b == b'"' || b == b'\\')
+    {
         line.push_str(s);
         return;
     }
@@ -88,14 +99,25 @@ fn json_string(line: &mut String, s: &str) {
 
 impl Out {
     pub fn new(format: Format) -> Out {
-        let rl = |what, max| Ratelimit { what, max, start: 0, shown: 0, dropped: 0 };
+        let rl = |what, max| Ratelimit {
+            what,
+            max,
+            start: 0,
+            shown: 0,
+            dropped: 0,
+        };
         Out {
             t0: now_usec(),
             format,
             name: String::new(),
             quiet: false,
+            muted: false,
             gone: false,
-            rl: [rl("lines from messages", 1000), rl("READY/WATCHDOG/LATE notes", 50), rl("refused messages", 3)],
+            rl: [
+                rl("lines from messages", 1000),
+                rl("READY/WATCHDOG/LATE notes", 50),
+                rl("refused messages", 3),
+            ],
         }
     }
 
@@ -168,9 +190,16 @@ impl Out {
             }
         }
         line.push('\n');
+        if self.muted {
+            return;
+        }
         let mut so = std::io::stdout().lock();
         // std ignores SIGPIPE: a reader that went away is EPIPE here
-        if so.write_all(line.as_bytes()).and_then(|()| so.flush()).is_err() {
+        if so
+            .write_all(line.as_bytes())
+            .and_then(|()| so.flush())
+            .is_err()
+        {
             self.gone = true;
         }
     }
@@ -191,7 +220,11 @@ impl Out {
         if dropped > 0 {
             self.line(
                 "ratelimit",
-                &[("what", V::S(what)), ("dropped", V::I(dropped as i64)), ("max", V::I(i64::from(max)))],
+                &[
+                    ("what", V::S(what)),
+                    ("dropped", V::I(dropped as i64)),
+                    ("max", V::I(i64::from(max))),
+                ],
                 &format!("(rate limit: {dropped} {what} not shown, more than {max} a second)"),
             );
         }
@@ -200,11 +233,16 @@ impl Out {
     /// May one more line of kind `k` be shown now? Counts it as left out otherwise.
     pub fn take(&mut self, k: usize) -> bool {
         let now = now_usec();
-        let due = self.rl.get(k).is_some_and(|rl| now.saturating_sub(rl.start) >= RL_WINDOW_USEC);
+        let due = self
+            .rl
+            .get(k)
+            .is_some_and(|rl| now.saturating_sub(rl.start) >= RL_WINDOW_USEC);
         if due {
             self.flush_rl(k, now);
         }
-        let Some(rl) = self.rl.get_mut(k) else { return false };
+        let Some(rl) = self.rl.get_mut(k) else {
+            return false;
+        };
         if rl.shown < rl.max {
             rl.shown += 1;
             true

@@ -50,7 +50,9 @@ pub fn is_descendant(mut pid: i32, root: i32) -> bool {
 pub fn group_members(pgid: i32, except: i32) -> Option<usize> {
     let mut n = 0;
     for de in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = de.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        let Some(pid) = de.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
         if pid == except {
             continue;
         }

@@ -19,12 +19,20 @@ fn errno_str() -> String {
 
 /// Made under $TMPDIR (or /tmp). Errors are the text after "sdlite-listen: ".
 pub fn open() -> Result<Socket, String> {
-    let tmp = std::env::var("TMPDIR").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/tmp".into());
-    let tmpl = CString::new(format!("{tmp}/sdlite-listen.XXXXXX")).map_err(|_| "TMPDIR holds a NUL".to_string())?;
+    let tmp = std::env::var("TMPDIR")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/tmp".into());
+    let tmpl = CString::new(format!("{tmp}/sdlite-listen.XXXXXX"))
+        .map_err(|_| "TMPDIR holds a NUL".to_string())?;
     let mut raw = tmpl.into_bytes_with_nul();
     // SAFETY: raw is a NUL-terminated template mkdtemp may rewrite in place.
     if unsafe { libc::mkdtemp(raw.as_mut_ptr().cast()) }.is_null() {
-        return Err(format!("mkdtemp in {}: {}", super::escape::esc(tmp.as_bytes()), errno_str()));
+        return Err(format!(
+            "mkdtemp in {}: {}",
+            super::escape::esc(tmp.as_bytes()),
+            errno_str()
+        ));
     }
     raw.pop();
     let dir = String::from_utf8(raw).map_err(|_| "TMPDIR is not UTF-8".to_string())?;
@@ -50,16 +58,25 @@ pub fn open() -> Result<Socket, String> {
         s.cleanup();
         return Err(m);
     }
-    // SAFETY: umask has no preconditions; sa is a valid sockaddr_un of the size given.
+    // SAFETY: umask has no preconditions.
     let old = unsafe { libc::umask(0o077) };
+    // SAFETY: sa is a valid sockaddr_un of the size given.
     let r = unsafe {
-        libc::bind(s.fd, (&sa as *const libc::sockaddr_un).cast(), std::mem::size_of::<libc::sockaddr_un>() as u32)
+        libc::bind(
+            s.fd,
+            (&sa as *const libc::sockaddr_un).cast(),
+            std::mem::size_of::<libc::sockaddr_un>() as u32,
+        )
     };
     let bind_err = errno_str();
     // SAFETY: as above.
     unsafe { libc::umask(old) };
     if r < 0 {
-        let m = format!("bind {}: {}", super::escape::esc(s.path.as_bytes()), bind_err);
+        let m = format!(
+            "bind {}: {}",
+            super::escape::esc(s.path.as_bytes()),
+            bind_err
+        );
         s.path.clear();
         s.cleanup();
         return Err(m);
@@ -75,13 +92,30 @@ pub fn open() -> Result<Socket, String> {
     let rcvbuf: libc::c_int = 8 * 1024 * 1024;
     let isz = std::mem::size_of::<libc::c_int>() as u32;
     // SAFETY: the option values are c_ints of the size given.
-    if unsafe { libc::setsockopt(s.fd, libc::SOL_SOCKET, libc::SO_PASSCRED, (&one as *const i32).cast(), isz) } < 0 {
+    if unsafe {
+        libc::setsockopt(
+            s.fd,
+            libc::SOL_SOCKET,
+            libc::SO_PASSCRED,
+            (&one as *const i32).cast(),
+            isz,
+        )
+    } < 0
+    {
         let m = format!("setsockopt SO_PASSCRED: {}", errno_str());
         s.cleanup();
         return Err(m);
     }
     // SAFETY: as above.
-    unsafe { libc::setsockopt(s.fd, libc::SOL_SOCKET, libc::SO_RCVBUF, (&rcvbuf as *const i32).cast(), isz) };
+    unsafe {
+        libc::setsockopt(
+            s.fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&rcvbuf as *const i32).cast(),
+            isz,
+        )
+    };
     Ok(s)
 }
 
@@ -124,7 +158,10 @@ pub fn recv(fd: RawFd, buf: &mut [u8], pass_fd: &mut dyn FnMut(RawFd)) -> Recv {
     const CTL: usize = 64 + 4 * MAX_FDS + 64;
     let mut ctl = [0u64; CTL / 8]; // aligned for cmsghdr
     loop {
-        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len().min(MAX_DATAGRAM) };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len().min(MAX_DATAGRAM),
+        };
         // SAFETY: msghdr is plain data; zeroes are valid.
         let mut mh: libc::msghdr = unsafe { std::mem::zeroed() };
         mh.msg_iov = &mut iov;
@@ -133,7 +170,11 @@ pub fn recv(fd: RawFd, buf: &mut [u8], pass_fd: &mut dyn FnMut(RawFd)) -> Recv {
         mh.msg_controllen = std::mem::size_of_val(&ctl);
         // SAFETY: mh points at iov (into buf) and ctl, both alive and of the lengths given.
         let n = unsafe {
-            libc::recvmsg(fd, &mut mh, libc::MSG_CMSG_CLOEXEC | libc::MSG_TRUNC | libc::MSG_DONTWAIT)
+            libc::recvmsg(
+                fd,
+                &mut mh,
+                libc::MSG_CMSG_CLOEXEC | libc::MSG_TRUNC | libc::MSG_DONTWAIT,
+            )
         };
         if n < 0 {
             let e = std::io::Error::last_os_error();
@@ -158,7 +199,9 @@ pub fn recv(fd: RawFd, buf: &mut [u8], pass_fd: &mut dyn FnMut(RawFd)) -> Recv {
                 let data = libc::CMSG_DATA(c);
                 let payload = ((*c).cmsg_len as usize).saturating_sub(libc::CMSG_LEN(0) as usize);
                 if (*c).cmsg_level == libc::SOL_SOCKET {
-                    if (*c).cmsg_type == libc::SCM_CREDENTIALS && payload >= std::mem::size_of::<libc::ucred>() {
+                    if (*c).cmsg_type == libc::SCM_CREDENTIALS
+                        && payload >= std::mem::size_of::<libc::ucred>()
+                    {
                         let uc: libc::ucred = std::ptr::read_unaligned(data.cast());
                         r.creds = Some((uc.pid, uc.uid));
                     } else if (*c).cmsg_type == libc::SCM_RIGHTS {

@@ -76,7 +76,11 @@ pub fn spawn(setup: &ChildSetup) -> Result<i32, std::io::Error> {
     // SAFETY: argv is a NULL-terminated array of NUL-terminated strings that outlive the call.
     unsafe { libc::execvp(argv[0], argv.as_ptr()) };
     let e = std::io::Error::last_os_error();
-    let name = setup.argv.first().map(|a| super::escape::esc(a.as_bytes())).unwrap_or_default();
+    let name = setup
+        .argv
+        .first()
+        .map(|a| super::escape::esc(a.as_bytes()))
+        .unwrap_or_default();
     let msg = format!("sdlite-listen: cannot run {name}: {e}\n");
     // SAFETY: writing our own buffer to stderr, then leaving without running destructors.
     unsafe {

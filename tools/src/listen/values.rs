@@ -21,7 +21,9 @@ pub fn parse_usec_or_duration(s: &str) -> Option<u64> {
 
 fn parse_with_default_unit(s: &str, default_unit: u64) -> Option<u64> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, unit) = (s.get(..split)?, s.get(split..)?.trim());
     if num.is_empty() || num.starts_with('.') && num.len() == 1 {
         return None;
@@ -40,21 +42,44 @@ fn parse_with_default_unit(s: &str, default_unit: u64) -> Option<u64> {
     }
     let v: f64 = num.parse().ok()?;
     let usec = v * mult as f64;
-    if !(usec >= 0.0) || usec > 1e9 * 1e6 {
+    if !(0.0..=1e15).contains(&usec) {
         return None;
     }
     Some((usec + 0.5) as u64)
 }
 
 const SIGNALS: [(&str, i32); 31] = [
-    ("HUP", libc::SIGHUP), ("INT", libc::SIGINT), ("QUIT", libc::SIGQUIT), ("ILL", libc::SIGILL),
-    ("TRAP", libc::SIGTRAP), ("ABRT", libc::SIGABRT), ("BUS", libc::SIGBUS), ("FPE", libc::SIGFPE),
-    ("KILL", libc::SIGKILL), ("USR1", libc::SIGUSR1), ("SEGV", libc::SIGSEGV), ("USR2", libc::SIGUSR2),
-    ("PIPE", libc::SIGPIPE), ("ALRM", libc::SIGALRM), ("TERM", libc::SIGTERM), ("STKFLT", libc::SIGSTKFLT),
-    ("CHLD", libc::SIGCHLD), ("CONT", libc::SIGCONT), ("STOP", libc::SIGSTOP), ("TSTP", libc::SIGTSTP),
-    ("TTIN", libc::SIGTTIN), ("TTOU", libc::SIGTTOU), ("URG", libc::SIGURG), ("XCPU", libc::SIGXCPU),
-    ("XFSZ", libc::SIGXFSZ), ("VTALRM", libc::SIGVTALRM), ("PROF", libc::SIGPROF), ("WINCH", libc::SIGWINCH),
-    ("IO", libc::SIGIO), ("PWR", libc::SIGPWR), ("SYS", libc::SIGSYS),
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("ILL", libc::SIGILL),
+    ("TRAP", libc::SIGTRAP),
+    ("ABRT", libc::SIGABRT),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("KILL", libc::SIGKILL),
+    ("USR1", libc::SIGUSR1),
+    ("SEGV", libc::SIGSEGV),
+    ("USR2", libc::SIGUSR2),
+    ("PIPE", libc::SIGPIPE),
+    ("ALRM", libc::SIGALRM),
+    ("TERM", libc::SIGTERM),
+    ("STKFLT", libc::SIGSTKFLT),
+    ("CHLD", libc::SIGCHLD),
+    ("CONT", libc::SIGCONT),
+    ("STOP", libc::SIGSTOP),
+    ("TSTP", libc::SIGTSTP),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("URG", libc::SIGURG),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("WINCH", libc::SIGWINCH),
+    ("IO", libc::SIGIO),
+    ("PWR", libc::SIGPWR),
+    ("SYS", libc::SIGSYS),
 ];
 
 /// "ABRT", "SIGABRT", "sigabrt" or "6".
@@ -69,7 +94,10 @@ pub fn parse_signal(s: &str) -> Option<i32> {
 
 /// "TERM" for SIGTERM (sigabbrev_np), "?" for what has no name here.
 pub fn signame(sig: i32) -> &'static str {
-    SIGNALS.iter().find(|&&(_, v)| v == sig).map_or("?", |&(n, _)| n)
+    SIGNALS
+        .iter()
+        .find(|&&(_, v)| v == sig)
+        .map_or("?", |&(n, _)| n)
 }
 
 /// "2.000" for 2000000 microseconds.
@@ -87,7 +115,10 @@ mod tests {
         assert_eq!(parse_usec_or_duration("2s"), Some(2_000_000));
         assert_eq!(parse_usec_or_duration("1.5s"), Some(1_500_000));
         assert_eq!(parse_usec_or_duration("300ms"), Some(300_000));
-        assert_eq!(parse_usec_or_duration("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(
+            parse_usec_or_duration("18446744073709551615"),
+            Some(u64::MAX)
+        );
         assert_eq!(parse_seconds("0.5"), Some(500_000));
         assert_eq!(parse_seconds("1min"), Some(60_000_000));
         for bad in ["", "-1", "s", "1x", "1.2.3", ".", "nan", "1e3"] {
