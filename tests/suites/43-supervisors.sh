@@ -428,5 +428,20 @@ if [ "$ok" = 0 ] && has "$T/e6.out" "got SIGUSR1: passing it on to pid [0-9]+\$"
 else
     fail "(e) SIGUSR1: ${WAIT_MSG:-} rc=$rc"; show "$T/e6.out"
 fi
+# usage errors of the new options: 2 before anything starts; no NOTIFY_SOCKET for
+# --notify-outer: 125 (sdlite-listen cannot do its job)
+bad=
+for args in "--ready-fd 9" "--ready-fd 1" "--watchdog 0" "--watchdog 2x" "--watchdog-signal NOPE" "--start-timeout -1" "--pidfile="; do
+    # shellcheck disable=SC2086  # word splitting wanted
+    "$L" $args -- true >"$T/e7.out" 2>&1 9>&-; rc=$?
+    [ "$rc" = 2 ] && has "$T/e7.out" "^sdlite-listen: " && ! has "$T/e7.out" "started pid" || bad+=" [$args: rc=$rc]"
+done
+env -u NOTIFY_SOCKET "$L" --notify-outer -- true >"$T/e7.out" 2>&1; rc=$?
+[ "$rc" = 125 ] && has "$T/e7.out" "NOTIFY_SOCKET is not set" || bad+=" [--notify-outer without NOTIFY_SOCKET: rc=$rc]"
+if [ -z "$bad" ]; then
+    pass "(e) bad values for --ready-fd (closed, stdout), --watchdog, --watchdog-signal, --start-timeout, --pidfile: exit 2 with a message, nothing started; --notify-outer without NOTIFY_SOCKET: 125"
+else
+    fail "(e) usage errors:$bad"
+fi
 
 finish

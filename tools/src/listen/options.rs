@@ -197,7 +197,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Opts, i32> {
             }
             "--ready-fd" => match parse_u64(&v) {
                 Some(n)
-                    if n <= i32::MAX as u64
+                    if (3..=i32::MAX as u64).contains(&n)
                         // SAFETY: F_GETFD only asks whether the fd is open.
                         && unsafe { libc::fcntl(n as i32, libc::F_GETFD) } >= 0 =>
                 {
@@ -205,7 +205,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Opts, i32> {
                 }
                 _ => {
                     return Err(bad(format!(
-                        "--ready-fd wants an open file descriptor, not '{shown}'"
+                        "--ready-fd wants an open file descriptor above 2, not '{shown}'"
                     )))
                 }
             },
