@@ -30,7 +30,8 @@ comma        := ,
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
                 python3-pip python3-venv python3-setuptools python3-wheel \
                 liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
-                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd
+                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd \
+                s6 runit
 
 .PHONY: all rust install uninstall check test deps header clean quickstart demo
 
@@ -131,19 +132,16 @@ clean:
 	rm -rf $(B) target
 
 # --- examples, listener and demo (issue 4) ---
-# sdlite-listen: the notify-socket listener for machines without systemd (only libc, not sdlite).
+# sdlite-listen: the notify-socket listener and supervisor bridge for machines without systemd
+# (Rust, tools/src/listen/; built by the "command-line tools in Rust" block below).
 # `make demo` (what the README's quick start ends with) runs examples/demo.sh on the installed
 # library: the Perl, Python and C examples under a real systemd when root and namespaces allow,
 # else under sdlite-listen. Install the listener with `make install-listener` (BINDIR).
 BINDIR         ?= $(PREFIX)/bin
-LISTEN_CFLAGS  ?= -std=gnu11 -O2 -Wall -Wextra -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 
 .PHONY: listener install-listener uninstall-listener demo
 
 listener: $(B)/sdlite-listen
-
-$(B)/sdlite-listen: tools/sdlite-listen.c | $(B)
-	$(CC) $(LISTEN_CFLAGS) -o $@ $< -pthread -Wl,-z,relro -Wl,-z,now
 
 install-listener: listener
 	install -d $(DESTDIR)$(BINDIR)
@@ -156,7 +154,7 @@ uninstall-listener:
 # Built in a target directory of their own: they enable the library's `std` feature, which must
 # never reach the archive the shared object is linked from.
 TOOLS_TARGET := $(CURDIR)/target/tools
-TOOLS        := sdlite-notify
+TOOLS        := sdlite-notify sdlite-listen
 
 .PHONY: tools
 tools: $(addprefix $(B)/,$(TOOLS))
@@ -264,7 +262,7 @@ python-test: all
 	SDLITE_ROOT=$(CURDIR) SDLITE_BUILD=$(B) tests/run-all.sh 36-python-package
 
 # --- flake hunt (issue 9) ---
-# The timing-sensitive suites (listener and real systemd: 40 41 50 52 60 61 62 63 64) N times
+# The timing-sensitive suites (listener, supervisors and real systemd: 40 41 43 50 52 60 61 62 63 64) N times
 # in a row under a CPU and disk load that tests/flake-hunt.sh starts and stops itself;
 # FLAKE_ARGS=--check runs the whole `make check` instead.
 N ?= 10

@@ -44,6 +44,7 @@
 #include "common/testlib.h"
 
 #include "common/alloc-interpose.h"
+#include "common/alloc-rows.h"
 
 /* ------------------------------------------------------------------ helpers (not counted) */
 
@@ -52,7 +53,6 @@ static int RFD, BFD, INETFD, FIFOFD, MQFD = -1;
 static int POOL[3];
 static char *BIG, *RBUF;
 #define RBUF_SIZE (1 << 20)
-static int EXPECT_ZERO, FAILURES;
 
 static const char *in_dir(const char *name) {
         return dir_path(DIR_, name);
@@ -91,14 +91,6 @@ static void *barrier_receiver(void *arg) {
 }
 
 /* ------------------------------------------------------------------ the measured calls */
-
-struct row {
-        const char *name;
-        int must_be_zero; /* 1: sdlite's contract; 2: control, must be > 0 */
-        void (*setup)(void);
-        int (*call)(void);
-        void (*after)(void);
-};
 
 static void ns_ok(void) { setenv("NOTIFY_SOCKET", in_dir("n.sock"), 1); }
 static void ns_barrier(void) { setenv("NOTIFY_SOCKET", in_dir("b.sock"), 1); }
@@ -177,25 +169,9 @@ static int c_notify_unset1(void) {
         COUNTING = 1;
         return r;
 }
-/* controls */
-static int c_strdup(void) {
-        char *p = strdup("x");
-        COUNTING = 0;
-        free(p);
-        COUNTING = 1;
-        return 1;
-}
-static int c_mutex(void) {
-        static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-        int (*lock)(pthread_mutex_t *) = (int (*)(pthread_mutex_t *)) dlsym(RTLD_DEFAULT, "pthread_mutex_lock");
-        lock(&m);
-        pthread_mutex_unlock(&m);
-        return 1;
-}
 
 static const struct row ROWS[] = {
-        { "control: strdup (malloc called inside libc)", 2, NULL, c_strdup, NULL },
-        { "control: pthread_mutex_lock as a library binds it", 2, NULL, c_mutex, NULL },
+        CONTROL_ROWS,
         { "sd_notify success", 1, ns_ok, c_notify, drain_n },
         { "sd_notify 300000 bytes (> default SO_SNDBUF)", 1, ns_ok, c_notify_big, drain_n },
         { "sd_notify NOTIFY_SOCKET unset -> 0", 1, ns_unset, c_notify, NULL },
@@ -228,40 +204,6 @@ static const struct row ROWS[] = {
         { "by design: sd_listen_fds_with_names (the names)", 0, listen_set, c_listen_names, NULL },
         { "unset_environment=1: sd_notify(1) (unsetenv)", 0, ns_ok, c_notify_unset1, drain_n },
 };
-
-static void measure(const struct row *w) {
-        long a[2] = { 0, 0 }, f[2] = { 0, 0 }, l[2] = { 0, 0 };
-        int r0 = 0, rdiff = 0;
-        for (int i = 0; i < 100; i++) {
-                if (w->setup)
-                        w->setup();
-                N_ALLOC = N_FREE = N_LOCK = 0;
-                COUNTING = 1;
-                int r = w->call();
-                COUNTING = 0;
-                int k = i > 0;
-                a[k] += N_ALLOC;
-                f[k] += N_FREE;
-                l[k] += N_LOCK;
-                if (i == 0)
-                        r0 = r;
-                else if (r != r0)
-                        rdiff = 1;
-                if (w->after)
-                        w->after();
-        }
-        int bad = w->must_be_zero == 1 ? a[0] + a[1] + l[0] + l[1] != 0
-                  : w->must_be_zero == 2 ? (w->call == c_mutex ? l[0] == 0 : a[0] == 0)
-                                         : 0;
-        printf("%-52s r=%-4d allocs first=%ld next99=%ld frees first=%ld next99=%ld locks=%ld%s%s%s\n", w->name, r0,
-               a[0], a[1], f[0], f[1], l[0] + l[1],
-               w->must_be_zero == 1 ? "  [must be 0]" : w->must_be_zero == 2 ? "  [control]" : "",
-               rdiff ? "  (results varied)" : "", EXPECT_ZERO && bad ? "  <-- FAIL" : "");
-        if (EXPECT_ZERO && bad)
-                FAILURES++;
-        if (!EXPECT_ZERO && w->must_be_zero == 2 && bad)
-                FAILURES++;
-}
 
 int main(int argc, char **argv) {
         EXPECT_ZERO = argc > 1 && !strcmp(argv[1], "--expect-zero");

@@ -26,8 +26,9 @@
 #include "stress/journal.h"
 
 #include "common/alloc-interpose.h"
+#include "common/alloc-rows.h"
 
-static int RFD, LFD, EXPECT_ZERO, FAILURES;
+static int RFD, LFD;
 static char *RBUF;
 #define RBUF_SIZE ((6 << 20) + 4096)
 static char *BIG;
@@ -124,28 +125,6 @@ static int c_stream(void) {
 static int c_stream_bad(void) { return sd_journal_stream_fd("counting", 9, 0); }
 static int c_print(void) { return sd_journal_print(6, "hello %d", 42); }
 static int c_send(void) { return sd_journal_send("MESSAGE=hello %d", 42, "X_A=%s", "b", NULL); }
-static int c_strdup(void) {
-        char *p = strdup("x");
-        COUNTING = 0;
-        free(p);
-        COUNTING = 1;
-        return 1;
-}
-static int c_mutex(void) {
-        static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-        int (*lock)(pthread_mutex_t *) = (int (*)(pthread_mutex_t *)) dlsym(RTLD_DEFAULT, "pthread_mutex_lock");
-        lock(&m);
-        pthread_mutex_unlock(&m);
-        return 1;
-}
-
-struct row {
-        const char *name;
-        int must_be_zero; /* 1: sdlite's contract; 2: control, must be > 0; 0: information */
-        void (*setup)(void);
-        int (*call)(void);
-        void (*after)(void);
-};
 
 static const struct row ROWS[] = {
         { "sd_journal_sendv 3 fields (the process's first call)", 1, to_live, c_sendv3, drain_j },
@@ -167,8 +146,7 @@ static const struct row ROWS[] = {
         { "information: sd_journal_sendv 5 MiB (memfd)", 0, to_live, c_sendv_big, drain_j },
         { "information: sd_journal_print (vsnprintf)", 0, to_live, c_print, drain_j },
         { "by design: sd_journal_send (vasprintf)", 0, to_live, c_send, drain_j },
-        { "control: strdup (malloc called inside libc)", 2, NULL, c_strdup, NULL },
-        { "control: pthread_mutex_lock as a library binds it", 2, NULL, c_mutex, NULL },
+        CONTROL_ROWS,
 };
 
 /* Rows measured in a forked child (the parent has used the library). */
@@ -185,41 +163,6 @@ static const struct row CHILD_ROWS[] = {
 static const struct row CHILD_CLOSED_ROWS[] = {
         { "after fork, socket number closed: sd_journal_sendv", 1, close_socket_number, c_sendv3, drain_j },
 };
-
-static void measure(const struct row *w) {
-        long a[2] = { 0, 0 }, f[2] = { 0, 0 }, l[2] = { 0, 0 };
-        int r0 = 0, rdiff = 0;
-        for (int i = 0; i < 100; i++) {
-                if (w->setup)
-                        w->setup();
-                N_ALLOC = N_FREE = N_LOCK = 0;
-                COUNTING = 1;
-                int r = w->call();
-                COUNTING = 0;
-                int k = i > 0;
-                a[k] += N_ALLOC;
-                f[k] += N_FREE;
-                l[k] += N_LOCK;
-                if (i == 0)
-                        r0 = r;
-                else if (r != r0)
-                        rdiff = 1;
-                if (w->after)
-                        w->after();
-        }
-        int bad = w->must_be_zero == 1 ? a[0] + a[1] + l[0] + l[1] != 0
-                  : w->must_be_zero == 2 ? (w->call == c_mutex ? l[0] == 0 : a[0] == 0)
-                                         : 0;
-        printf("%-56s r=%-13s allocs first=%ld next99=%ld frees first=%ld next99=%ld locks=%ld%s%s%s\n", w->name, rs(r0),
-               a[0], a[1], f[0], f[1], l[0] + l[1],
-               w->must_be_zero == 1 ? "  [must be 0]" : w->must_be_zero == 2 ? "  [control]" : "",
-               rdiff ? "  (results varied)" : "", EXPECT_ZERO && bad ? "  <-- FAIL" : "");
-        fflush(stdout);
-        if (EXPECT_ZERO && bad)
-                FAILURES++;
-        if (!EXPECT_ZERO && w->must_be_zero == 2 && bad)
-                FAILURES++;
-}
 
 /* Measures `rows` in a forked child; its failures are added to ours. */
 static void in_child(const struct row *rows, size_t n) {

@@ -74,6 +74,58 @@ need_reference_and_build() {
     SO_REAL=$(readlink -f "$SDLITE_BUILD/libsystemd.so.0")
 }
 
+# What a test program says it mapped: its "libsystemd: PATH" line on stderr (report_library()).
+lib_used() { sed -n 's/^libsystemd: //p' "$1" | head -n1; }
+
+# Differential programs, the reference: RUNS runs of PROG on the system library through the
+# suite's own `run PROG OUT ERR`, into $T/PROG.ref$i.{out,err}. Each must exit 0, map $SYS_REAL
+# and print what the first printed (else the test, not sdlite, is broken). Returns 1 after a
+# failure line otherwise.
+reference_runs() { # PROG RUNS
+    local p=$1 runs=$2 i rc used
+    for i in $(seq 1 "$runs"); do
+        run "$p" "$T/$p.ref$i.out" "$T/$p.ref$i.err"
+        rc=$?
+        used=$(lib_used "$T/$p.ref$i.err")
+        if [ $rc -ne 0 ]; then
+            tail -n 5 "$T/$p.ref$i.out"
+            grep -v '^libsystemd: ' "$T/$p.ref$i.err" | head -n 20
+            fail "$p exits $rc on the system library"
+            return 1
+        elif [ "$(readlink -f "${used:-/nonexistent}")" != "$SYS_REAL" ]; then
+            fail "$p reference run mapped '${used:-nothing}', not $SYS_REAL"
+            return 1
+        elif [ "$i" -gt 1 ] && ! cmp -s "$T/$p.ref1.out" "$T/$p.ref$i.out"; then
+            diff -u "$T/$p.ref1.out" "$T/$p.ref$i.out" | head -n 60
+            fail "$p: the reference output is not deterministic (run 1 vs $i): the test is broken, not sdlite"
+            return 1
+        fi
+    done
+    if grep -q 'SETUP-FAILED' "$T/$p.ref1.out"; then
+        grep 'SETUP-FAILED' "$T/$p.ref1.out" | head -n 5
+        if [ "${CI:-}" = true ]; then
+            fail "$p: some cases cannot be set up here (CI=true: not allowed)"
+        else
+            info "$p: some cases cannot be set up here; they are compared as such"
+        fi
+    fi
+}
+
+# Differential programs, the verdict: OUT (PROG's output on LABEL) against the reference run
+# $T/PROG.ref1.out, byte for byte; on a difference the first lines of the diff.
+same_as_reference() { # PROG OUT LABEL
+    local p=$1 out=$2 label=$3 n
+    n=$(wc -l <"$T/$p.ref1.out")
+    if cmp -s "$T/$p.ref1.out" "$out"; then
+        pass "$p on $label: output identical ($n lines)"
+        return 0
+    fi
+    echo "--- $p: first differences (- libsystemd 252, + $label):"
+    diff -u --label "$p@252" --label "$p@$label" "$T/$p.ref1.out" "$out" | cut -c1-400 | head -n 150
+    fail "$p: output differs between libsystemd 252 and $label ($(diff "$T/$p.ref1.out" "$out" | grep -c '^<') of $n lines)"
+    return 1
+}
+
 finish() {
     if [ "$CHECK_FAILED" -gt 0 ]; then
         printf '%d checks passed, %d FAILED\n' "$CHECK_PASSED" "$CHECK_FAILED"

@@ -296,4 +296,13 @@ else
     fail "linking statically against libsystemd.a: $(cat "$T/cc.err")"
 fi
 
+
+# ------------------------------------------------------------------ the README's exports table
+# made from libsystemd.sym and the headers; a stale copy means the README tells something else
+if out=$(python3 "$SDLITE_ROOT/scripts/readme-exports.py" --check 2>&1); then
+    pass "README.md's exports table is the one libsystemd.sym and include/systemd/ make"
+else
+    fail "$out"
+fi
+
 finish

@@ -60,7 +60,6 @@ scratch T
 chmod 755 "$T"
 RUNS=${STRESS_RUNS:-1}
 
-lib_used() { sed -n 's/^libsystemd: //p' "$1" | head -n1; }
 # stderr without the library line and the notes: the timings
 timing_of() { grep -v -e '^libsystemd: ' -e '^note: ' "$1" | tr '\n' ' '; }
 # the "note:" lines (what a journal program observed where the libraries differ on purpose)
