@@ -262,7 +262,7 @@ python-test: all
 	SDLITE_ROOT=$(CURDIR) SDLITE_BUILD=$(B) tests/run-all.sh 36-python-package
 
 # --- flake hunt (issue 9) ---
-# The timing-sensitive suites (listener, supervisors and real systemd: 40 41 43 50 52 60 61 62 63 64) N times
+# The timing-sensitive suites (listener, supervisors and real systemd: 40 41 43 50 52 60 61 62 63 64 66) N times
 # in a row under a CPU and disk load that tests/flake-hunt.sh starts and stops itself;
 # FLAKE_ARGS=--check runs the whole `make check` instead.
 N ?= 10

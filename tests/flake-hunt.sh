@@ -15,7 +15,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 mode=suites load=1 n=10
-suites=${FLAKE_SUITES:-"40 41 43 50 52 60 61 62 63 64"}
+suites=${FLAKE_SUITES:-"40 41 43 50 52 60 61 62 63 64 66"}
 while [ $# -gt 0 ]; do
     case $1 in
         --check) mode=check ;;

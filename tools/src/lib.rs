@@ -1,5 +1,8 @@
 //! Code shared by the command-line tools of this tree (the binaries are in src/bin/).
 
+// sdlite-listen: the manager's side of the notify protocol and the bridge to a supervisor.
+pub mod listen;
+
 // sdlite-notify: glibc-compatible option parsing, 252's message building, --fork.
 pub mod envblock;
 pub mod fork_notify;

@@ -1,9 +1,7 @@
 //! sdlite-listen: the service manager's side of the notify protocol, for hosts without systemd
 //! (and, with --ready-fd / --notify-outer, a bridge to the supervisor that runs it). See
-//! `listen/mod.rs`.
-#[path = "../listen/mod.rs"]
-mod listen;
+//! `tools/src/listen/mod.rs`.
 
 fn main() {
-    std::process::exit(listen::main());
+    std::process::exit(sdlite_tools::listen::main());
 }
