@@ -190,8 +190,8 @@ uninstall-systemd-notify:
 
 install: install-notify-tool
 uninstall: uninstall-notify-tool
-# tests/suites/42-notify-tool.sh and 66-notify-tool-systemd.sh run build/sdlite-notify.
-check test: $(B)/sdlite-notify
+# The suites run build/sdlite-notify (42, 66) and build/sdlite-listen (40, 41, 43, examples).
+check test: tools
 
 demo: all install listener
 	SDLITE_PREFIX=$(PREFIX) SDLITE_LISTEN=$(B)/sdlite-listen examples/demo.sh
