@@ -7,8 +7,6 @@
 
 // The ground floor, shared by every family.
 mod bytes;
-// Used by sd-login (in progress): no use yet in this commit.
-#[allow(dead_code)]
 mod cbuf;
 mod cmsg;
 mod env;

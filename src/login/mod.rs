@@ -9,3 +9,11 @@ pub mod ffi;
 // ==== processes, peers and pidfds ====
 
 // ==== users, sessions, seats, machines and the monitor ====
+mod envfile;
+mod monitor;
+mod state;
+mod text;
+
+#[cfg(feature = "std")]
+pub use envfile::{parse as parse_env, utf8_is_valid};
+
