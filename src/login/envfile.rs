@@ -12,9 +12,9 @@ use crate::errno::{Errno, Result};
 use core::ffi::CStr;
 
 /// The largest state file 252 reads: read_full_file() gives up with E2BIG once its buffer
-/// reaches 4 MiB - 1 bytes; the buffer it last allocates (4 MiB + 1 bytes, from mmap) holds
-/// 4 MiB + 4079 bytes, the first short read of which ends the file.
-pub const MAX_FILE: usize = 4 * 1024 * 1024 + 4078;
+/// reaches READ_FULL_BYTES_MAX (64 MiB - 1); the buffer it last allocates (64 MiB + 1 bytes, from
+/// mmap) holds 64 MiB + 4079 bytes, and only a short read of that ends the file.
+pub const MAX_FILE: usize = 64 * 1024 * 1024 + 4078;
 
 const WHITESPACE: &[u8] = b" \t\n\r";
 const NEWLINE: &[u8] = b"\n\r";

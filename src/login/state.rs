@@ -6,7 +6,7 @@
 //! per-user calls say "offline" / no sessions / no seats, and per-object calls -ENXIO.
 
 use super::envfile;
-use super::text::{extract_words, parse_boolean};
+use super::text::{extract_words, parse_boolean, Backslash};
 use crate::cbuf::{CBuf, Strv};
 use crate::errno::{Errno, Result};
 use crate::parse;
@@ -97,7 +97,7 @@ pub fn uid_is_on_seat(uid: u32, require_active: bool, seat: Option<&[u8]>) -> Re
     let mut digits = [0u8; 20];
     let want = crate::bytes::decimal(uid.into(), &mut digits);
     let mut found = false;
-    extract_words(content.as_slice(), |w| {
+    extract_words(content.as_slice(), Backslash::Escapes, |w| {
         found |= w == want;
         Ok(!found)
     })?;
@@ -115,16 +115,14 @@ pub fn uid_get_array(uid: u32, key: &[u8]) -> Result<Option<Strv>> {
         }
     };
     let Some(s) = s.filter(|s| !s.is_empty()) else { return Ok(None) };
+    let words = split(s.as_slice())?;
     let mut v = Strv::new();
-    // 252's strv_split() returns NULL on any error, which the caller reports as -ENOMEM (a
-    // trailing backslash in the value, for one).
-    extract_words(s.as_slice(), |w| {
+    for k in 0..words.len() {
+        let w = words.get(k).unwrap_or_default();
         if !v.contains(w) {
             v.push(w)?;
         }
-        Ok(true)
-    })
-    .map_err(|_| Errno::ENOMEM)?;
+    }
     Ok(Some(v))
 }
 
@@ -238,7 +236,7 @@ pub fn seat_get_sessions(seat: Option<&[u8]>, want_uids: bool) -> Result<(Option
         let mut out = CBuf::new();
         out.reserve(n.saturating_mul(4))?;
         let mut count = 0usize;
-        extract_words(line.as_slice(), |w| {
+        extract_words(line.as_slice(), Backslash::Escapes, |w| {
             let mut word = CBuf::from_bytes(w)?;
             let uid = parse_uid(&mut word)?;
             count += 1;
@@ -438,10 +436,10 @@ pub fn machine_get_ifindices(machine: &[u8], want: bool) -> Result<(Option<CBuf>
     Ok((if want { Some(out) } else { None }, words.len()))
 }
 
-/// 252's strv_split(s, NULL): the words of `s`; any error (a trailing backslash) is -ENOMEM,
-/// because strv_split() reports every failure as NULL.
+/// 252's strv_split(s, NULL): the words of `s`, backslashes kept as they are. strv_split()
+/// reports every failure as NULL, which its callers turn into -ENOMEM.
 fn split(s: &[u8]) -> Result<Strv> {
     let mut v = Strv::new();
-    extract_words(s, |w| v.push(w).map(|_| true)).map_err(|_| Errno::ENOMEM)?;
+    extract_words(s, Backslash::Retained, |w| v.push(w).map(|_| true)).map_err(|_| Errno::ENOMEM)?;
     Ok(v)
 }

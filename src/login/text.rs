@@ -7,10 +7,19 @@ use crate::errno::{Errno, Result};
 
 const WHITESPACE: &[u8] = b" \t\n\r";
 
-/// Calls `each` with every whitespace-separated word of `s` until it returns false. As 252's
-/// extract_first_word() without flags: a backslash takes the next byte literally (a blank too)
-/// and is dropped; a backslash at the very end is -EINVAL.
-pub fn extract_words(s: &[u8], mut each: impl FnMut(&[u8]) -> Result<bool>) -> Result<()> {
+/// How a backslash inside a word counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Backslash {
+    /// extract_first_word() without flags (string_contains_word, the seat's UIDS): it takes the
+    /// next byte literally (a blank too) and is dropped; one at the very end is -EINVAL.
+    Escapes,
+    /// EXTRACT_RETAIN_ESCAPE (strv_split): an ordinary byte.
+    Retained,
+}
+
+/// Calls `each` with every whitespace-separated word of `s` until it returns false, as 252's
+/// extract_first_word() loops do.
+pub fn extract_words(s: &[u8], bs: Backslash, mut each: impl FnMut(&[u8]) -> Result<bool>) -> Result<()> {
     let mut word = CBuf::new();
     let mut i = 0;
     loop {
@@ -22,7 +31,7 @@ pub fn extract_words(s: &[u8], mut each: impl FnMut(&[u8]) -> Result<bool>) -> R
         }
         word.truncate(0);
         while let Some(&c) = s.get(i) {
-            if c == b'\\' {
+            if c == b'\\' && bs == Backslash::Escapes {
                 let Some(&next) = s.get(i + 1) else { return Err(Errno::EINVAL) };
                 word.push(next)?;
                 i += 2;
@@ -165,7 +174,7 @@ mod tests {
 
     fn words(s: &str) -> Result<std::vec::Vec<std::string::String>> {
         let mut v = std::vec::Vec::new();
-        extract_words(s.as_bytes(), |w| {
+        extract_words(s.as_bytes(), Backslash::Escapes, |w| {
             v.push(std::string::String::from_utf8(w.to_vec()).unwrap());
             Ok(true)
         })?;
@@ -177,6 +186,13 @@ mod tests {
         assert_eq!(words("  a b\t c  ").unwrap(), ["a", "b", "c"]);
         assert_eq!(words("a\\ b c").unwrap(), ["a b", "c"]);
         assert_eq!(words("a\\"), Err(Errno::EINVAL));
+        let mut v = std::vec::Vec::new();
+        extract_words(b"a\\ b\\", Backslash::Retained, |w| {
+            v.push(w.to_vec());
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(v, [&b"a\\"[..], b"b\\"]);
         assert_eq!(cunescape(b"a\\x41\\u00e9\\101\\s").unwrap().as_slice(), "aAéA ".as_bytes());
         assert_eq!(cunescape(b"\\x00").err(), Some(Errno::EINVAL));
         assert_eq!(cunescape(b"x\\").err(), Some(Errno::EINVAL));
