@@ -717,8 +717,10 @@ static void monitor_checks(void) {
                 snprintf(name, sizeof name, "many%d", k);
                 put_file("sessions", name, "X=1\n");
         }
-        printf("200 renames: all readable %d, flush %s, then readable %d\n", readable(sd_login_monitor_get_fd(m[0])),
-               rs(sd_login_monitor_flush(m[0])), readable(sd_login_monitor_get_fd(m[0])));
+        int before = readable(sd_login_monitor_get_fd(m[0]));
+        r = sd_login_monitor_flush(m[0]);
+        int after = readable(sd_login_monitor_get_fd(m[0]));
+        printf("200 renames: all readable %d, flush %s, then readable %d\n", before, rs(r), after);
 
         int fd0 = sd_login_monitor_get_fd(m[0]);
         for (int i = 0; i < N; i++)
