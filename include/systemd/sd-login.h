@@ -36,6 +36,9 @@
 extern "C" {
 #endif
 
+/* 1: every seat can hold several sessions. Deprecated: 252 answers 1 without looking. */
+int sd_seat_can_multi_session(const char *seat) _sd_deprecated_;
+
 
 /*
  A login monitor: an inotify descriptor (the handle is the descriptor + 1; it owns no memory).
@@ -159,11 +162,6 @@ int sd_seat_get_active(const char *seat, char **session, uid_t *uid);
 int sd_seat_get_sessions(const char *seat, char ***ret_sessions, uid_t **ret_uids, unsigned int *ret_n_uids);
 
 /*
- 1: every seat can hold several sessions (deprecated; 252 answers 1 without looking).
- */
-_sd_deprecated_ int sd_seat_can_multi_session(const char *seat);
-
-/*
  1 if the seat has text terminals (CAN_TTY), 0 if not; -ENODATA when the file does not say.
  */
 int sd_seat_can_tty(const char *seat);
@@ -213,32 +211,32 @@ int sd_get_machine_names(char ***machines);
  `*ret`. Returns 0, -EINVAL for another category or a NULL `ret`, -ENOENT where logind's
  directories do not exist, or another negative errno.
  */
-int sd_login_monitor_new(const char *category, struct sd_login_monitor **ret);
+int sd_login_monitor_new(const char *category, sd_login_monitor **ret);
 
 /*
  Closes the monitor's descriptor. Returns NULL.
  */
-struct sd_login_monitor *sd_login_monitor_unref(struct sd_login_monitor *m);
+sd_login_monitor *sd_login_monitor_unref(sd_login_monitor *m);
 
 /*
  Drops the pending events, so that the descriptor polls readable again only after new ones.
  */
-int sd_login_monitor_flush(struct sd_login_monitor *m);
+int sd_login_monitor_flush(sd_login_monitor *m);
 
 /*
  The descriptor to poll for changes.
  */
-int sd_login_monitor_get_fd(struct sd_login_monitor *m);
+int sd_login_monitor_get_fd(sd_login_monitor *m);
 
 /*
  The poll events to wait for: POLLIN.
  */
-int sd_login_monitor_get_events(struct sd_login_monitor *m);
+int sd_login_monitor_get_events(sd_login_monitor *m);
 
 /*
  Stores the poll timeout in `*timeout_usec`: UINT64_MAX (none).
  */
-int sd_login_monitor_get_timeout(struct sd_login_monitor *m, uint64_t *timeout_usec);
+int sd_login_monitor_get_timeout(sd_login_monitor *m, uint64_t *timeout_usec);
 
 /* For __attribute__((cleanup(sd_login_monitor_unrefp))): unrefs a non-NULL monitor. */
 _SD_DEFINE_POINTER_CLEANUP_FUNC(sd_login_monitor, sd_login_monitor_unref);
