@@ -9,11 +9,8 @@ pub mod ffi;
 // ==== processes, peers and pidfds ====
 
 // ==== users, sessions, seats, machines and the monitor ====
-mod envfile;
+pub(crate) mod envfile;
 mod monitor;
 mod state;
-mod text;
-
-#[cfg(feature = "std")]
-pub use envfile::{parse as parse_env, utf8_is_valid};
+pub(crate) mod text;
 
