@@ -66,12 +66,19 @@ pub fn read<const N: usize>(path: &CStr, keys: [&[u8]; N]) -> Result<[Option<CBu
 
 /// The parser on its own: what `read` does with the bytes of a file.
 pub fn parse<const N: usize>(contents: &[u8], keys: [&[u8]; N]) -> Result<[Option<CBuf>; N]> {
+    let mut found: [Option<CBuf>; N] = core::array::from_fn(|_| None);
+    parse_into(contents, &keys, &mut found)?;
+    Ok(found)
+}
+
+/// The state machine, once for every number of keys (it is most of this module's code).
+#[inline(never)]
+fn parse_into(contents: &[u8], keys: &[&[u8]], found: &mut [Option<CBuf>]) -> Result<()> {
     // read_full_file() without a size out-pointer refuses embedded NULs: the caller could not
     // tell them from the end.
     if crate::sys::memchr(contents, 0).is_some() {
         return Err(Errno(libc::EBADMSG));
     }
-    let mut found: [Option<CBuf>; N] = core::array::from_fn(|_| None);
     let mut push = |key: &[u8], value: Option<CBuf>| -> Result<()> {
         if !utf8_is_valid(key) || value.as_ref().is_some_and(|v| !utf8_is_valid(v.as_slice())) {
             return Err(Errno::EINVAL);
@@ -211,7 +218,7 @@ pub fn parse<const N: usize>(contents: &[u8], keys: [&[u8]; N]) -> Result<[Optio
         }
         _ => {}
     }
-    Ok(found)
+    Ok(())
 }
 
 fn trimmed(key: &CBuf, ws: Option<usize>) -> &[u8] {
