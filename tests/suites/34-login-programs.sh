@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # has_owner is called through wait_for
 # 34-login-programs: real programs nobody here wrote, unmodified, on libsystemd 252 and on
 # sdlite (LD_LIBRARY_PATH), over the same synthetic logind state, with the same results.
 #
@@ -95,7 +96,7 @@ EOF2
             case $p in
                 pkaction-version) cmd=(pkaction --version) ;;
                 pkaction) cmd=(pkaction) ;;
-                lslogins) cmd=(lslogins --noheadings --output USER,UID,PROC) ;;
+                lslogins) cmd=(lslogins --noheadings --output "USER,UID,PROC") ;;
             esac
             env -u LD_PRELOAD "${lib[@]}" timeout 60 "${cmd[@]}" >"$o/$p.out" 2>"$o/$p.err" </dev/null
             echo $? >"$o/$p.rc"
@@ -162,9 +163,11 @@ for world in logind none; do
             fail "$what: files opened under /run/systemd/: 252 '$(echo "$os" | tr '\n' ';')' vs sdlite '$(echo "$od" | tr '\n' ';')'"
         fi
         if [ "$world" = logind ]; then
-            grep -q "^/run/systemd/users/$(id -u) -> fd" <<<"$od" &&
-                pass "$what: dbus-daemon read its client's user file (sd_uid_get_seats) on sdlite" ||
+            if grep -q "^/run/systemd/users/$(id -u) -> fd" <<<"$od"; then
+                pass "$what: dbus-daemon read its client's user file (sd_uid_get_seats) on sdlite"
+            else
                 fail "$what: dbus-daemon did not read /run/systemd/users/$(id -u) on sdlite"
+            fi
         fi
     else
         fail "$what: dbus-run-session failed on 252 itself (rc $(cat "$S/dbus.rc")): $(head -c 300 "$S/dbus.err")"
