@@ -27,6 +27,8 @@
 # A program that imports a symbol sdlite does not export cannot load on it (BIND_NOW): the suite
 # then checks that this is exactly how it fails (a symbol lookup error naming one of the missing
 # symbols) and says so ("GAP"); it is compared as soon as sdlite exports what it imports.
+# Knob: LOGIN_PROGRAMS_B=252 runs the second side on 252 too (proves the comparisons the GAPs
+# stand in for today: pkaction's, lslogins').
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed.
 set -u
 # shellcheck source=SCRIPTDIR/../lib/check.sh
@@ -84,7 +86,7 @@ EOF2
         has_owner org.freedesktop.PolicyKit1 || echo "$WAIT_MSG" >>"$out/$world.polkitd.out"
     for side in sys sd; do
         lib=()
-        [ "$side" = sd ] && lib=(LD_LIBRARY_PATH="$SDLITE_BUILD")
+        [ "$side" = sd ] && [ "${LOGIN_PROGRAMS_B:-}" != 252 ] && lib=(LD_LIBRARY_PATH="$SDLITE_BUILD")
         o=$out/$world.$side
         mkdir -p "$o"
         # dbus-run-session starts its own dbus-daemon; -f follows it.
@@ -96,7 +98,7 @@ EOF2
             case $p in
                 pkaction-version) cmd=(pkaction --version) ;;
                 pkaction) cmd=(pkaction) ;;
-                lslogins) cmd=(lslogins --noheadings --output "USER,UID,PROC") ;;
+                lslogins) cmd=(lslogins --noheadings --output "USER,UID,GID,HOMEDIR,SHELL,NOLOGIN") ;;
             esac
             env -u LD_PRELOAD "${lib[@]}" timeout 60 "${cmd[@]}" >"$o/$p.out" 2>"$o/$p.err" </dev/null
             echo $? >"$o/$p.rc"
@@ -128,12 +130,13 @@ missing() {
 }
 for p in dbus-daemon pkaction lslogins; do
     m=$(missing "$(command -v $p)")
+    [ "${LOGIN_PROGRAMS_B:-}" = 252 ] && m=
     printf -v "miss_${p//-/_}" '%s' "$m"
     if [ -n "$m" ]; then info "$p: sdlite lacks: $m"; else info "$p: sdlite exports every sd_* symbol it imports"; fi
 done
 
 for world in logind none; do
-    LPROG_INNER=1 SDLITE_BUILD=$SDLITE_BUILD timeout -k 5 200 unshare -m --propagation private -- \
+    LPROG_INNER=1 SDLITE_BUILD=$SDLITE_BUILD LOGIN_PROGRAMS_B=${LOGIN_PROGRAMS_B:-} timeout -k 5 200 unshare -m --propagation private -- \
         bash "$0" "$world" "$T" || fail "$world: the namespace run failed"
 done
 
