@@ -53,3 +53,17 @@ pub fn split_words(s: &[u8], retain_escape: bool) -> Result<Vec<Vec<u8>>, i32> {
     .map_err(|e| e.0)?;
     Ok(v)
 }
+
+/// The name rules of sd-login, in this order: hostname_is_valid(s, 0) (machines),
+/// filename_is_valid (seats), session_id_valid (sessions), hidden_or_backup_file (directory
+/// listings), and parse_boolean (ACTIVE, REMOTE, CAN_*; the positive errno on error).
+pub fn name_rules(s: &[u8]) -> (bool, bool, bool, bool, Result<bool, i32>) {
+    use crate::login::{state, text};
+    (
+        state::hostname_is_valid(s),
+        state::filename_is_valid(s),
+        state::session_id_valid(s),
+        state::hidden_or_backup_file(s),
+        text::parse_boolean(s).map_err(|e| e.0),
+    )
+}

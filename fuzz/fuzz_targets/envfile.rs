@@ -3,7 +3,7 @@
 //! dlopen next to sdlite.
 //!
 //! Input: one byte choosing the rule, then the text (raw bytes).
-//! byte 0 % 4 == 0: the env-file parser (logind's state files): parse_env_file_sentinel() on a
+//! byte 0 % 5 == 0: the env-file parser (logind's state files): parse_env_file_sentinel() on a
 //!   FILE with those bytes, asked for seven keys (A, B, AB, "A B", STATE, #A, x), against
 //!   sdlite's parser: the return value and every key's value (NULL or the string).
 //! == 1: cunescape_length_with_prefix(s, len, NULL, 0) (sd_session_get_desktop) against
@@ -12,6 +12,9 @@
 //!   lists) against sdlite's word splitter with backslashes kept.
 //! == 3: strv_split_full(s, NULL, 0) (extract_first_word without flags: sd_uid_is_on_seat, a
 //!   seat's UIDS) against sdlite's with backslash escapes.
+//! == 4: the name rules: hostname_is_valid(s, 0), filename_is_valid, session_id_valid,
+//!   hidden_or_backup_file and parse_boolean against sdlite's.
+//! (Texts with a NUL are skipped for 1-4: they come from C strings.)
 #![no_main]
 
 use libc::{c_char, c_int};
@@ -28,11 +31,19 @@ const EXTRACT_RETAIN_ESCAPE: c_int = 1 << 7;
 type ParseEnvFn = unsafe extern "C" fn(*mut libc::FILE, *const c_char, ...) -> c_int;
 type CunescapeFn = unsafe extern "C" fn(*const c_char, usize, *const c_char, c_int, *mut *mut c_char) -> isize;
 type SplitFn = unsafe extern "C" fn(*mut *mut *mut c_char, *const c_char, *const c_char, c_int) -> c_int;
+type HostnameFn = unsafe extern "C" fn(*const c_char, c_int) -> bool;
+type PredFn = unsafe extern "C" fn(*const c_char) -> bool;
+type BoolFn = unsafe extern "C" fn(*const c_char) -> c_int;
 
 struct Shared {
     parse_env: ParseEnvFn,
     cunescape: CunescapeFn,
     split: SplitFn,
+    hostname_is_valid: HostnameFn,
+    filename_is_valid: PredFn,
+    session_id_valid: PredFn,
+    hidden_or_backup_file: PredFn,
+    parse_boolean: BoolFn,
     memfd: c_int,
 }
 
@@ -58,6 +69,13 @@ fn shared() -> &'static Shared {
                 parse_env: std::mem::transmute::<*mut libc::c_void, ParseEnvFn>(sym(c"parse_env_file_sentinel")),
                 cunescape: std::mem::transmute::<*mut libc::c_void, CunescapeFn>(sym(c"cunescape_length_with_prefix")),
                 split: std::mem::transmute::<*mut libc::c_void, SplitFn>(sym(c"strv_split_full")),
+                hostname_is_valid: std::mem::transmute::<*mut libc::c_void, HostnameFn>(sym(c"hostname_is_valid")),
+                filename_is_valid: std::mem::transmute::<*mut libc::c_void, PredFn>(sym(c"filename_is_valid")),
+                session_id_valid: std::mem::transmute::<*mut libc::c_void, PredFn>(sym(c"session_id_valid")),
+                hidden_or_backup_file: std::mem::transmute::<*mut libc::c_void, PredFn>(sym(
+                    c"hidden_or_backup_file",
+                )),
+                parse_boolean: std::mem::transmute::<*mut libc::c_void, BoolFn>(sym(c"parse_boolean")),
                 memfd,
             };
             assert_eq!(system_split(&s, b"a\\ b", EXTRACT_RETAIN_ESCAPE), Ok(vec![b"a\\".to_vec(), b"b".to_vec()]));
@@ -166,8 +184,8 @@ fuzz_target!(init: {
 }, |data: &[u8]| {
     let s = shared();
     let Some((&mode, text)) = data.split_first() else { return };
-    let show = || format!("mode {} text \"{}\"", mode % 4, escape(text));
-    match mode % 4 {
+    let show = || format!("mode {} text \"{}\"", mode % 5, escape(text));
+    match mode % 5 {
         0 => {
             let ours = sdlite::fuzzing::env_file(text, KEYS);
             let theirs = system_env(s, text);
@@ -178,6 +196,24 @@ fuzz_target!(init: {
                 return;
             }
             compare("envfile", show, &sdlite::fuzzing::cunescape(text), &system_cunescape(s, text));
+        }
+        4 => {
+            if text.contains(&0) {
+                return;
+            }
+            let c = CString::new(text).expect("no NUL");
+            // SAFETY: a valid C string; these functions only read it.
+            let theirs = unsafe {
+                let b = (s.parse_boolean)(c.as_ptr());
+                (
+                    (s.hostname_is_valid)(c.as_ptr(), 0),
+                    (s.filename_is_valid)(c.as_ptr()),
+                    (s.session_id_valid)(c.as_ptr()),
+                    (s.hidden_or_backup_file)(c.as_ptr()),
+                    if b < 0 { Err(-b) } else { Ok(b != 0) },
+                )
+            };
+            compare("envfile", show, &sdlite::fuzzing::name_rules(text), &theirs);
         }
         m => {
             if text.contains(&0) {

@@ -11,6 +11,6 @@ pub mod ffi;
 // ==== users, sessions, seats, machines and the monitor ====
 pub(crate) mod envfile;
 mod monitor;
-mod state;
+pub(crate) mod state;
 pub(crate) mod text;
 

@@ -269,7 +269,7 @@ fn dirent_is_file(name: &[u8], kind: u8) -> bool {
     matches!(kind, libc::DT_REG | libc::DT_LNK | libc::DT_UNKNOWN) && !hidden_or_backup_file(name)
 }
 
-fn hidden_or_backup_file(name: &[u8]) -> bool {
+pub fn hidden_or_backup_file(name: &[u8]) -> bool {
     if name.first() == Some(&b'.')
         || matches!(name, b"lost+found" | b"aquota.user" | b"aquota.group")
         || name.last() == Some(&b'~')
