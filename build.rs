@@ -6,7 +6,7 @@
 use std::{env, fs, path::PathBuf};
 
 /// The families with a public header, in the order their sources are listed.
-const FAMILIES: &[&str] = &["daemon", "id128", "journal"];
+const FAMILIES: &[&str] = &["daemon", "id128", "journal", "login"];
 
 /// The variadic C shims, one file per family.
 const C_SOURCES: &[&str] = &["csrc/notifyf.c", "csrc/journal.c"];

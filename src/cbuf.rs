@@ -107,6 +107,29 @@ impl CBuf {
     }
 }
 
+impl CBuf {
+    /// The contents followed by a NUL, as a C string (for the strto*-based parsers). The NUL is
+    /// written after the contents without counting it. The contents must not contain NUL.
+    pub fn as_cstr(&mut self) -> Result<&core::ffi::CStr> {
+        self.reserve(1)?;
+        if let Some(b) = self.spare().first_mut() {
+            *b = 0;
+        }
+        // SAFETY: reserve(1) made room for len + 1 bytes, all initialized, the last one NUL.
+        let bytes = unsafe { core::slice::from_raw_parts(self.ptr, self.len + 1) };
+        core::ffi::CStr::from_bytes_with_nul(bytes).map_err(|_| Errno::EINVAL)
+    }
+
+    /// The contents as a malloc'd block owned by the caller (free(3)), never NULL: an empty
+    /// buffer becomes a 1-byte allocation, as systemd's `new(T, 0)` is a valid pointer.
+    pub fn into_raw_nonnull(mut self) -> Result<*mut u8> {
+        self.reserve(1)?;
+        let p = self.ptr;
+        core::mem::forget(self);
+        Ok(p)
+    }
+}
+
 impl Default for CBuf {
     fn default() -> CBuf {
         CBuf::new()
@@ -217,7 +240,7 @@ impl Default for Strv {
 impl Drop for Strv {
     fn drop(&mut self) {
         for i in 0..self.len() {
-            let raw = &self.ptrs.as_slice()[i * PTR..(i + 1) * PTR];
+            let raw = self.ptrs.as_slice().get(i * PTR..(i + 1) * PTR).unwrap_or(&[0; PTR]);
             let p = usize::from_ne_bytes(raw.try_into().unwrap_or([0; PTR])) as *mut libc::c_void;
             // SAFETY: each stored pointer is a string we malloc'd and still own.
             unsafe { libc::free(p) }
@@ -227,15 +250,29 @@ impl Drop for Strv {
 
 /// Reads the whole file at `path` (small files: /proc, /run) into a new buffer.
 pub fn read_file(path: &core::ffi::CStr) -> Result<CBuf> {
+    read_file_max(path, usize::MAX, Errno::ENOMEM)
+}
+
+/// Reads the whole file at `path`, failing with `too_big` once it holds more than `max` bytes.
+pub fn read_file_max(path: &core::ffi::CStr, max: usize, too_big: Errno) -> Result<CBuf> {
     let fd = crate::sys::open_read(path)?;
     let mut buf = CBuf::new();
     loop {
-        buf.reserve(4096)?;
-        let n = crate::sys::read(&fd, buf.spare())?;
+        let room = if buf.len() < 65536 { 4096 } else { buf.len() };
+        buf.reserve(room)?;
+        let n = loop {
+            match crate::sys::read(&fd, buf.spare()) {
+                Err(Errno::EINTR) => continue,
+                r => break r?,
+            }
+        };
         if n == 0 {
             return Ok(buf);
         }
         buf.grow_into_spare(n);
+        if buf.len() > max {
+            return Err(too_big);
+        }
     }
 }
 

@@ -27,3 +27,43 @@ pub fn notify_address(s: &CStr) -> Result<Address, i32> {
         Err(e) => Err(e.0),
     }
 }
+
+/// sd-login's env-file parser (the state files' format) on `contents`, asked for `keys`: each
+/// key's value (None where 252 hands back NULL), or the positive errno.
+pub fn env_file<const N: usize>(contents: &[u8], keys: [&[u8]; N]) -> Result<[Option<Vec<u8>>; N], i32> {
+    let found = crate::login::envfile::parse(contents, keys).map_err(|e| e.0)?;
+    Ok(found.map(|v| v.map(|b| b.as_slice().to_vec())))
+}
+
+/// The C unescaping sd_session_get_desktop applies (252's cunescape with no flags).
+pub fn cunescape(s: &[u8]) -> Result<Vec<u8>, i32> {
+    crate::login::text::cunescape(s).map(|b| b.as_slice().to_vec()).map_err(|e| e.0)
+}
+
+/// The words of `s` as sd-login splits values: `retain_escape` as strv_split (backslashes
+/// kept), else as extract_first_word without flags (a backslash escapes the next byte).
+pub fn split_words(s: &[u8], retain_escape: bool) -> Result<Vec<Vec<u8>>, i32> {
+    use crate::login::text::{extract_words, Backslash};
+    let mut v = Vec::new();
+    let bs = if retain_escape { Backslash::Retained } else { Backslash::Escapes };
+    extract_words(s, bs, |w| {
+        v.push(w.to_vec());
+        Ok(true)
+    })
+    .map_err(|e| e.0)?;
+    Ok(v)
+}
+
+/// The name rules of sd-login, in this order: hostname_is_valid(s, 0) (machines),
+/// filename_is_valid (seats), session_id_valid (sessions), hidden_or_backup_file (directory
+/// listings), and parse_boolean (ACTIVE, REMOTE, CAN_*; the positive errno on error).
+pub fn name_rules(s: &[u8]) -> (bool, bool, bool, bool, Result<bool, i32>) {
+    use crate::login::{state, text};
+    (
+        state::hostname_is_valid(s),
+        state::filename_is_valid(s),
+        state::session_id_valid(s),
+        state::hidden_or_backup_file(s),
+        text::parse_boolean(s).map_err(|e| e.0),
+    )
+}

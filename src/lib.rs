@@ -7,7 +7,7 @@
 
 // The ground floor, shared by every family.
 mod bytes;
-// Used by sd-login (in progress): no use yet in this commit.
+// Shared by both halves of sd-login: some helpers (read_file, Strv::sort) serve the process half.
 #[allow(dead_code)]
 mod cbuf;
 mod cmsg;

@@ -612,3 +612,75 @@ pub fn secure_execution() -> bool {
     // SAFETY: getauxval has no preconditions; it answers 0 for an absent entry.
     unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
+
+// ---- sd-login: directories of state files and the inotify monitor ----
+
+/// An open directory stream (opendir(3)), read entry by entry in the kernel's order, which is
+/// the order libsystemd's readdir() loops see; closed when dropped.
+pub struct Dir(core::ptr::NonNull<libc::DIR>);
+
+/// One directory entry: its name and d_type.
+pub struct DirEntry<'a> {
+    pub name: &'a [u8],
+    pub kind: u8,
+}
+
+impl Dir {
+    pub fn open(path: &CStr) -> Result<Dir> {
+        // SAFETY: `path` is NUL-terminated.
+        let d = unsafe { libc::opendir(path.as_ptr()) };
+        core::ptr::NonNull::new(d).map(Dir).ok_or_else(Errno::last)
+    }
+
+    /// The next entry, None at the end; an error from readdir(3) (errno set) is an error.
+    pub fn next_entry(&mut self) -> Result<Option<DirEntry<'_>>> {
+        crate::errno::set_errno(0);
+        // SAFETY: the stream is open; the entry stays valid until the next readdir on it, which
+        // the borrow of self prevents.
+        let e = unsafe { libc::readdir(self.0.as_ptr()) };
+        if e.is_null() {
+            let err = Errno::last();
+            return if err.0 != 0 { Err(err) } else { Ok(None) };
+        }
+        // SAFETY: readdir returned a valid dirent whose d_name is NUL-terminated.
+        let (name, kind) = unsafe { (CStr::from_ptr((*e).d_name.as_ptr()).to_bytes(), (*e).d_type) };
+        Ok(Some(DirEntry { name, kind }))
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        // SAFETY: the stream is ours and closed once.
+        unsafe { libc::closedir(self.0.as_ptr()) };
+    }
+}
+
+pub fn inotify_init1(flags: c_int) -> Result<Fd> {
+    // SAFETY: no pointers.
+    check(unsafe { libc::inotify_init1(flags) }).map(Fd)
+}
+
+pub fn inotify_add_watch(fd: &Fd, path: &CStr, mask: u32) -> Result<c_int> {
+    // SAFETY: `path` is NUL-terminated.
+    check(unsafe { libc::inotify_add_watch(fd.0, path.as_ptr(), mask) })
+}
+
+/// read(2) on a descriptor the caller owns (a number handed to C).
+pub fn read_raw(fd: c_int, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `buf` is writable for its length.
+    check_size(unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) })
+}
+
+/// poll(2) on one descriptor the caller owns, with a timeout in ms; returns revents (0: none).
+pub fn poll_raw(fd: c_int, events: i16, timeout_ms: c_int) -> Result<i16> {
+    let mut p = libc::pollfd { fd, events, revents: 0 };
+    // SAFETY: `p` is one valid pollfd.
+    let n = check(unsafe { libc::poll(&mut p, 1, timeout_ms) })?;
+    Ok(if n == 0 { 0 } else { p.revents })
+}
+
+/// close(2) of a descriptor handed back by C, EINTR counted as closed (Linux always closes).
+pub fn close_raw(fd: c_int) {
+    // SAFETY: closing a number cannot violate memory safety; the caller gives it up.
+    unsafe { libc::close(fd) };
+}

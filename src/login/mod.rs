@@ -9,3 +9,8 @@ pub mod ffi;
 // ==== processes, peers and pidfds ====
 
 // ==== users, sessions, seats, machines and the monitor ====
+pub(crate) mod envfile;
+mod monitor;
+pub(crate) mod state;
+pub(crate) mod text;
+

@@ -105,7 +105,19 @@ def norm_attr(a):
     a = re.sub(r"__(\w+)__", r"\1", a)
     return ";".join(re.findall(r"attribute\(\((.*?)\)\)(?=attribute|$)", a)) or a
 text = re.sub(r"\s+", " ", open(sys.argv[1]).read())
-for stmt in re.split(r"[;{}]", text):
+# Bodies (static inline helpers, such as the cleanup functions _SD_DEFINE_POINTER_CLEANUP_FUNC
+# makes) end their statement and are dropped: the calls inside are not declarations.
+flat, depth = [], 0
+for c in text:
+    if c == "{":
+        depth += 1
+        if depth == 1: flat.append(";")
+    elif c == "}":
+        depth = max(depth - 1, 0)
+    elif depth == 0:
+        flat.append(c)
+text = "".join(flat)
+for stmt in re.split(r";", text):
     m = re.search(r"(?<!\w)(sd_\w+)\s*\(", stmt)
     if not m or "typedef" in stmt or "#" in stmt: continue
     ret = re.sub(r"\bextern\b", "", stmt[:m.start()]).strip()

@@ -7,12 +7,10 @@
 # Run on the system libsystemd (control) and on sdlite via LD_LIBRARY_PATH; each run must map
 # the library it was meant to, and LD_DEBUG=bindings shows where each sd_* symbol came from.
 #
-# dbus-daemon also imports two symbols outside sd-daemon (sd_uid_get_seats from sd-login,
-# sd_journal_stream_fd from sd-journal), and it is linked with BIND_NOW: on a library that has
-# only sd-daemon it cannot start at all.  The suite checks that this is exactly what happens
-# on sdlite (and says so: "GAP"), then runs it with c-tests/non-daemon-stub.c preloaded,
-# which provides only those two, so that everything sd-daemon still binds to sdlite.  When
-# sdlite exports every symbol dbus-daemon imports, the stub is not used.
+# dbus-daemon also imports two symbols outside sd-daemon (sd_uid_get_seats from sd-login, which
+# it calls for every connecting client to evaluate at_console policies, and sd_journal_stream_fd
+# from sd-journal), and it is linked with BIND_NOW: sdlite must export every symbol it imports
+# (checked first), and every one of them must bind to sdlite (LD_DEBUG=bindings).
 set -u
 # shellcheck source=SCRIPTDIR/../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
@@ -38,6 +36,12 @@ imports=$(for f in "$DBUS" $LIBDBUS; do objdump -T "$f" | awk '/\*UND\*/ && / sd
 sd_exports=$(objdump -T "$sd_real" | awk '!/\*UND\*/ && / sd_/ { print $NF }' | sort)
 missing=$(comm -23 <(printf '%s\n' "$imports") <(printf '%s\n' "$sd_exports") | tr '\n' ' ' | sed 's/ $//')
 info "dbus-daemon and ${LIBDBUS:-libdbus} import from libsystemd: $(echo $imports)"
+if [ -z "$missing" ]; then
+    pass "sdlite exports every sd_* symbol dbus-daemon and libdbus import"
+else
+    fail "dbus-daemon imports symbols sdlite does not export: $missing (with BIND_NOW it cannot start on sdlite)"
+    finish
+fi
 flags=$(readelf -d "$DBUS" 2>/dev/null | grep -Eo 'BIND_NOW|NOW' | sort -u | tr '\n' ' ')
 info "dbus-daemon dynamic flags: ${flags:-none}"
 
@@ -100,7 +104,7 @@ if p.poll() is not None:
 print("started:", "yes" if addr else "no address printed within 15 s")
 print("printed address:", addr.strip())
 with open("/proc/%d/maps" % p.pid) as f:
-    for m in sorted({l.split(None, 5)[5].strip() for l in f if "/libsystemd.so" in l or "non-daemon-stub" in l}):
+    for m in sorted({l.split(None, 5)[5].strip() for l in f if "/libsystemd.so" in l}):
         print("maps:", m)
 cenv = {k: v for k, v in os.environ.items() if not k.startswith(("LD_", "DBUS_"))}
 def send(*args):
@@ -171,51 +175,20 @@ check_run() { # LABEL LIBRARY-REALPATH DESCRIPTION
     info "$what: LD_DEBUG bindings of the sd_* symbols: $(bindings "$label" | sed "s|=$(dirname "$want")/|@|; s|=.*/|@|" | tr '\n' ' ')"
     [ "$(val "$label" 'exit after SIGTERM')" = 0 ] && pass "$what: dbus-daemon exited 0 on SIGTERM" ||
         fail "$what: exit after SIGTERM: $(val "$label" 'exit after SIGTERM')"
-    if grep -q 'non-daemon-stub:' "$T/$label/dbus.stderr"; then
-        info "$what: dbus called the stub: $(grep 'non-daemon-stub:' "$T/$label/dbus.stderr" | sort -u | tr '\n' ' ')"
-    fi
 }
 
 # ------------------------------------------------------------------ control: system library
 run sys
 check_run sys "$sys_real" "252"
 
-# ------------------------------------------------------------------ sdlite
-if [ -z "$missing" ]; then
-    info "sdlite exports every sd_* symbol dbus-daemon imports"
-    run sd "$SDLITE_BUILD"
-    check_run sd "$sd_real" "sdlite"
-else
-    echo "GAP: dbus-daemon imports symbols outside sd-daemon that sdlite does not export: $missing"
-    run plain "$SDLITE_BUILD"
-    if [ "$(val plain started | cut -d, -f1)" = "no" ] &&
-       grep -Eq "symbol lookup error: .*undefined symbol: ($(echo "$missing" | tr ' ' '|'))" "$T/plain/dbus.stderr"; then
-        pass "GAP confirmed: on sdlite alone dbus-daemon stops at load time ($(grep -o 'undefined symbol: [^,]*, version [A-Z_0-9]*' "$T/plain/dbus.stderr" | head -n1))"
-    else
-        fail "expected dbus-daemon to fail loading with an undefined $missing; got: $(val plain started) $(head -c 300 "$T/plain/dbus.stderr")"
-    fi
-    # the stub: only the missing symbols, in libsystemd's version node
-    {
-        echo "LIBSYSTEMD_209 { global:"
-        for s in $missing; do echo "  $s;"; done
-        echo "local: *; };"
-    } >"$T/stub.sym"
-    if ! gcc -shared -fPIC -O2 -Wall -o "$T/non-daemon-stub.so" "$SDLITE_ROOT/c-tests/non-daemon-stub.c" \
-            -Wl,--version-script="$T/stub.sym" 2>"$T/stub.err"; then
-        cat "$T/stub.err"; fail "building c-tests/non-daemon-stub.c"; finish
-    fi
-    stub_has=$(objdump -T "$T/non-daemon-stub.so" | awk '!/\*UND\*/ && / sd_/ { print $NF }' | sort | tr '\n' ' ' | sed 's/ $//')
-    [ "$stub_has" = "$missing" ] || { fail "the stub exports '$stub_has', wanted exactly '$missing'"; finish; }
-    info "running dbus-daemon on sdlite with LD_PRELOAD=non-daemon-stub.so (exports only: $stub_has)"
-    stub=$T/non-daemon-stub.so
-    run sd "$SDLITE_BUILD" "$stub"
-    check_run sd "$sd_real" "sdlite (+ stub)"
-fi
+# ------------------------------------------------------------------ sdlite, alone
+run sd "$SDLITE_BUILD"
+check_run sd "$sd_real" "sdlite"
 # the refusal path: a datagram socket on fd 3 (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) = 0)
 run sys-dgram "" "" dgram
-run sd-dgram "$SDLITE_BUILD" "${stub:-}" dgram
-e_sys=$(grep -v '^non-daemon-stub:' "$T/sys-dgram/dbus.stderr" | sed -E 's/\[[0-9]+\]/[PID]/' | tr '\n' ' ')
-e_sd=$(grep -v '^non-daemon-stub:' "$T/sd-dgram/dbus.stderr" | sed -E 's/\[[0-9]+\]/[PID]/' | tr '\n' ' ')
+run sd-dgram "$SDLITE_BUILD" "" dgram
+e_sys=$(sed -E 's/\[[0-9]+\]/[PID]/' "$T/sys-dgram/dbus.stderr" | tr '\n' ' ')
+e_sd=$(sed -E 's/\[[0-9]+\]/[PID]/' "$T/sd-dgram/dbus.stderr" | tr '\n' ' ')
 if [ "$(val sys-dgram started)" = "$(val sd-dgram started)" ] && [ "$e_sys" = "$e_sd" ] &&
    [ "$(val sys-dgram started | cut -d, -f1)" = no ]; then
     pass "a datagram socket on fd 3 is refused the same way on both: $(val sd-dgram started): $e_sd"
@@ -223,13 +196,13 @@ else
     fail "datagram socket on fd 3: 252 '$(val sys-dgram started)' '$e_sys' vs sdlite '$(val sd-dgram started)' '$e_sd'"
 fi
 
-# every sd-daemon symbol dbus-daemon uses must have been bound to sdlite, none to the stub
-want_daemon=$(printf '%s\n' $imports | grep -vxF -f <(printf '%s\n' $missing) | sort)
+# every sd_* symbol dbus-daemon and libdbus use must have been bound to sdlite
+want_daemon=$(printf '%s\n' $imports | sort)
 got_sdlite=$(bindings sd | awk -F= -v a="$sd_real" -v b="$SDLITE_BUILD/libsystemd.so.0" '$2 == a || $2 == b { print $1 }' | sort)
 if [ -n "$want_daemon" ] && [ "$want_daemon" = "$got_sdlite" ]; then
-    pass "LD_DEBUG=bindings: dbus-daemon's sd-daemon symbols all bound to sdlite: $(echo $got_sdlite)"
+    pass "LD_DEBUG=bindings: dbus-daemon's sd_* symbols all bound to sdlite: $(echo $got_sdlite)"
 else
-    fail "sd-daemon symbols bound to sdlite: '$(echo $got_sdlite)', expected '$(echo $want_daemon)'"
+    fail "sd_* symbols bound to sdlite: '$(echo $got_sdlite)', expected '$(echo $want_daemon)'"
 fi
 
 finish

@@ -84,20 +84,13 @@ if [ "${JPROG_INNER:-}" != 1 ]; then
     done
     scratch T
     chmod 755 "$T"
-    # dbus-daemon also imports sd_uid_get_seats (sd-login, not sdlite's): the same stub as
-    # 31-dbus-activation, exporting only what sdlite lacks, is preloaded on the sdlite side.
+    # dbus-daemon also imports sd_uid_get_seats (sd-login): with BIND_NOW it starts on sdlite only
+    # if sdlite exports every sd_* symbol it and libdbus import.
     dimp=$(for f in "$DBUS" $LIBDBUS; do objdump -T "$f" | awk '/\*UND\*/ && / sd_/ { print $NF }'; done | sort -u)
     dmissing=$(comm -23 <(printf '%s\n' "$dimp") <(printf '%s\n' "$sd_exports") | tr '\n' ' ' | sed 's/ $//')
-    STUB=
-    if [ -n "$dmissing" ]; then
-        { echo "LIBSYSTEMD_209 { global:"; for s in $dmissing; do echo "  $s;"; done; echo "local: *; };"; } >"$T/stub.sym"
-        gcc -shared -fPIC -O2 -o "$T/non-daemon-stub.so" "$SDLITE_ROOT/c-tests/non-daemon-stub.c" \
-            -Wl,--version-script="$T/stub.sym" 2>"$T/stub.err" || { cat "$T/stub.err"; fail "building the dbus stub"; finish; }
-        STUB=$T/non-daemon-stub.so
-        info "dbus-daemon on sdlite: LD_PRELOAD of c-tests/non-daemon-stub.c exporting only: $dmissing"
-    fi
+    [ -z "$dmissing" ] || fail "dbus-daemon imports symbols sdlite does not export: $dmissing"
     SECOND=${JOURNAL_PROGRAMS_B:-sdlite}
-    JPROG_INNER=1 T=$T SO_REAL=$SO_REAL SYS_REAL=$SYS_REAL STUB=$STUB SECOND=$SECOND OMJ=$OMJ \
+    JPROG_INNER=1 T=$T SO_REAL=$SO_REAL SYS_REAL=$SYS_REAL SECOND=$SECOND OMJ=$OMJ \
         setpriv --pdeathsig KILL -- timeout -k 5 110 \
         unshare --mount --pid --fork --kill-child --mount-proc --propagation private --net --uts --ipc \
         -- bash "$0"
@@ -329,10 +322,8 @@ EOF
   </policy>
 </busconfig>
 EOF
-    local pre=()
-    [ "$side" = sdlite ] && [ -n "$STUB" ] && pre=("LD_PRELOAD=$STUB")
     rec_start "$O/dbus.jsonl"
-    "${E[@]}" LD_DEBUG=libs "LD_DEBUG_OUTPUT=$O/ld/dbus" "${pre[@]}" \
+    "${E[@]}" LD_DEBUG=libs "LD_DEBUG_OUTPUT=$O/ld/dbus" \
         dbus-daemon --config-file="$DB/bus.conf" --nofork --nopidfile --print-address=3 \
         3>"$O/dbus.address" >"$O/dbus.out" 2>&1 &
     P=$!

@@ -38,7 +38,10 @@
 # c-tests/watchdog-service.c (needs systemd).
 #
 # Needs root (the notify-diff programs drop to uid 65534 and unshare namespaces).
-# SDLITE_SAN_SKIP_VALGRIND=1 skips part c (e.g. for a quick local run).
+# SDLITE_SAN_SKIP_VALGRIND=1 skips part c (e.g. for a quick local run); SDLITE_SAN_ONLY=ERE runs
+# only the programs whose name matches.
+# login-state-diff runs with "quick" (no state file above 1 MiB: the 64 MiB ones are 25's) and
+# checks, besides leaks, that no monitor descriptor is left after sd_login_monitor_unref.
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -121,6 +124,8 @@ stress-jthreads       stress/jthreads.c                    sys    8,2000,20     
 stress-jfork          stress/jfork.c                       sys    16,50,10           -     4,20,5             strict
 stress-jchurn         stress/jchurn.c                      sys    3000,300,norss,1000 -    1400,140,norss,700 strict
 journal-signal        journal-signal.c                     sys    2000               -     SKIP               strict
+login-state-diff      login/state-diff.c                   sys    quick              diff  quick              strict
+login-uses-every-decl login/uses-every-declaration.c       sd     -                  -     -                  strict
 EOF
 )
 
@@ -158,6 +163,7 @@ args_of() { [ "$1" = - ] && return 0; tr ',' '\n' <<<"$1"; }
 start=$SECONDS
 while read -r name src link args diffp vgargs strict; do
     [ -n "$name" ] || continue
+    [[ -z ${SDLITE_SAN_ONLY:-} || $name =~ $SDLITE_SAN_ONLY ]] || continue
     if ! build "$name" "$src" "$link" "$PLAIN" "$T/$name" >"$T/$name.cc" 2>&1 ||
         ! build "$name" "$src" "$link" "$ASAN" "$T/$name.asan" >>"$T/$name.cc" 2>&1; then
         head -n 20 "$T/$name.cc"

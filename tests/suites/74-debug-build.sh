@@ -4,6 +4,8 @@
 #   a. c-tests/bad-inputs.c, built against Debian's header and -lsystemd, prints on the debug
 #      build exactly what it prints on libsystemd 252 (and exits 0: no abort)
 #   b. its --sdlite-only inputs (more fds than the kernel takes) exit 0 on the debug build
+#   c. c-tests/login/state-diff.c (sd-login's state functions over malformed logind files, files
+#      up to 1 MiB) prints on the debug build what it prints on 252 (root: a mount namespace)
 # The release build answers the same, but undefined behaviour (a slice made from a caller's
 # wrapped length, say) can pass there unnoticed; here it aborts.
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed.
@@ -58,5 +60,35 @@ if [ $rc -eq 0 ]; then
     pass "bad-inputs --sdlite-only on the debug build: exit 0 ($(wc -l <"$T/only.out") lines)"
 else
     fail "bad-inputs --sdlite-only exits $rc on the debug build: $(tail -n 5 "$T/only.err")"
+fi
+
+# ------------------------------------------------------------------ c. sd-login's state files
+if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -O1 -g -w -o "$T/state-diff" \
+        "$SDLITE_ROOT/c-tests/login/state-diff.c" -lsystemd 2>"$T/cc2.log"; then
+    head -n 20 "$T/cc2.log"
+    fail "building c-tests/login/state-diff.c against the system library"
+    finish
+fi
+srun() { # OUT ERR LD_LIBRARY_PATH
+    (cd "$T" && env -u LD_PRELOAD LD_LIBRARY_PATH="$3" timeout 300 "$T/state-diff" quick >"$1" 2>"$2" </dev/null)
+}
+srun "$T/sref.out" "$T/sref.err" ""
+rc=$?
+if [ $rc = 77 ]; then
+    info "SKIP state-diff: no mount namespace here ($(head -n1 "$T/sref.out"))"
+    [ "${CI:-}" = true ] && fail "state-diff needs a mount namespace (CI=true: not skipped)"
+elif [ $rc -ne 0 ]; then
+    fail "state-diff exits $rc on libsystemd 252: $(tail -n 3 "$T/sref.err")"
+else
+    srun "$T/sdbg.out" "$T/sdbg.err" "$DEBUG_LIB"
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "state-diff exits $rc on the debug build (an abort is a failed debug assertion): $(tail -n 5 "$T/sdbg.err")"
+    elif cmp -s "$T/sref.out" "$T/sdbg.out"; then
+        pass "state-diff: $(wc -l <"$T/sref.out") lines on the debug build, identical to libsystemd 252's, no abort"
+    else
+        fail "state-diff differs between libsystemd 252 ('<') and the debug build ('>'):"
+        diff "$T/sref.out" "$T/sdbg.out" | grep '^[<>]' | head -n 20 | sed 's/^/      /'
+    fi
 fi
 finish
