@@ -7,5 +7,7 @@
 pub mod ffi;
 
 // ==== processes, peers and pidfds ====
+pub mod cgroup;
+mod pid;
 
 // ==== users, sessions, seats, machines and the monitor ====
