@@ -35,7 +35,8 @@ const TMPFS_MAGIC: i64 = 0x0102_1994;
 /// /sys/fs/cgroup, on the hybrid layout (cgroup2 at /sys/fs/cgroup/unified) and on the v232
 /// layout (cgroup2 at /sys/fs/cgroup/systemd) its path is the "0::" line; otherwise (a v1
 /// hierarchy at /sys/fs/cgroup/systemd, or anything else mounted there) the "name=systemd" one.
-/// Nothing (or sysfs, or an unknown file system) at /sys/fs/cgroup is -ENOMEDIUM. Looked at on
+/// Nothing (or sysfs, or an unknown file system) at /sys/fs/cgroup, or a tmpfs there without a
+/// systemd/ below it, is -ENOMEDIUM. Looked at on
 /// every call: a process that changes its mount namespace gets the answer for the new one.
 fn hierarchy() -> Result<Hierarchy> {
     match sys::statfs_type(c"/sys/fs/cgroup/")? {
@@ -44,7 +45,10 @@ fn hierarchy() -> Result<Hierarchy> {
             if sys::statfs_type(c"/sys/fs/cgroup/unified/") == Ok(CGROUP2_SUPER_MAGIC) {
                 return Ok(Hierarchy::Unified);
             }
-            match sys::statfs_type(c"/sys/fs/cgroup/systemd/")? {
+            // No name=systemd hierarchy next to the tmpfs: a setup 252 does not recognise.
+            let systemd = sys::statfs_type(c"/sys/fs/cgroup/systemd/")
+                .map_err(|e| if e == Errno::ENOENT { Errno::ENOMEDIUM } else { e })?;
+            match systemd {
                 CGROUP2_SUPER_MAGIC => Ok(Hierarchy::Unified),
                 CGROUP_SUPER_MAGIC => Ok(Hierarchy::Legacy),
                 _ => Ok(Hierarchy::Legacy),
