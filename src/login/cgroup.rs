@@ -7,7 +7,8 @@
 //! from C strings and from lines split at NUL). Results borrow from the input; the caller copies
 //! them into malloc'd strings.
 
-use crate::errno::{Errno, Result};
+pub use crate::errno::Errno;
+use crate::errno::Result;
 
 /// systemd's UNIT_NAME_MAX: names of this length or longer are invalid.
 const UNIT_NAME_MAX: usize = 256;
