@@ -18,17 +18,17 @@ const UNIT_TYPES: &[&[u8]] = &[
     b"service", b"mount", b"swap", b"socket", b"target", b"device", b"automount", b"timer", b"path", b"slice", b"scope",
 ];
 
-/// Which forms of unit name `unit_name_is_valid` accepts (systemd's UnitNameFlags).
+/// Which forms of unit name `unit_name_is_valid` accepts (systemd's UnitNameFlags, same bits).
 #[derive(Clone, Copy)]
 pub struct UnitNameFlags(u8);
 
 impl UnitNameFlags {
     /// "foo.service"
     pub const PLAIN: UnitNameFlags = UnitNameFlags(1);
-    /// "foo@bar.service"
-    pub const INSTANCE: UnitNameFlags = UnitNameFlags(2);
     /// "foo@.service"
-    pub const TEMPLATE: UnitNameFlags = UnitNameFlags(4);
+    pub const TEMPLATE: UnitNameFlags = UnitNameFlags(2);
+    /// "foo@bar.service"
+    pub const INSTANCE: UnitNameFlags = UnitNameFlags(4);
 
     pub const fn bits(self) -> u8 {
         self.0
@@ -85,17 +85,34 @@ pub fn session_id_valid(id: &[u8]) -> bool {
     !id.is_empty() && id.iter().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// systemd's parse_uid() as a check: decimal digits only, no leading zero, 32 bits, and not one
-/// of the two values that mean "no user" ((uid_t) -1 and its 16-bit form).
+/// systemd's parse_uid() as a check: safe_atou32_full() refusing a leading " \t\n\r", sign or
+/// zero in the first byte, then strtoul(3) in base 10 (C locale), which still skips a "\v" or
+/// "\f" and a sign after it; all of it consumed, 32 bits, and not one of the two values that
+/// mean "no user" ((uid_t) -1 and its 16-bit form).
 pub fn parse_uid(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) || (s.len() > 1 && s.first() == Some(&b'0')) {
+    match s.first() {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'+' | b'-') => return None,
+        Some(b'0') if s.len() > 1 => return None,
+        Some(_) => {}
+    }
+    let ws = s.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).count();
+    let rest = after(s, ws);
+    let (negative, digits) = match rest.split_first() {
+        Some((b'-', d)) => (true, d),
+        Some((b'+', d)) => (false, d),
+        _ => (false, rest),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let mut v: u32 = 0;
-    for &c in s {
-        v = v.checked_mul(10)?.checked_add(u32::from(c - b'0'))?;
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
     }
-    (v != u32::MAX && v != 0xFFFF).then_some(v)
+    // strtoul negates in unsigned long: only "-0" survives the 32-bit check below.
+    let v = if negative { v.wrapping_neg() } else { v };
+    let uid = u32::try_from(v).ok()?;
+    (uid != u32::MAX && uid != 0xFFFF).then_some(uid)
 }
 
 /// The bytes up to the first '/' (strcspn(p, "/")).
@@ -499,6 +516,25 @@ mod tests {
         assert_eq!(path_get_owner_uid(b"/user.slice/user-65535.slice/x.service"), Err(Errno::ENXIO));
         assert_eq!(path_get_owner_uid(b"/user.slice/user-4294967294.slice/x.service"), Ok(4294967294));
         assert_eq!(path_get_session(b"/session-.scope"), Err(Errno::ENXIO));
+    }
+
+    #[test]
+    fn uids_as_252_parses_them() {
+        assert_eq!(parse_uid(b"1000"), Some(1000));
+        assert_eq!(parse_uid(b"0"), Some(0));
+        assert_eq!(parse_uid(b""), None);
+        assert_eq!(parse_uid(b"01"), None);
+        assert_eq!(parse_uid(b" 1"), None);
+        assert_eq!(parse_uid(b"+1"), None);
+        // strtoul skips "\v" and "\f", which safe_atou32_full's first-byte checks do not cover.
+        assert_eq!(parse_uid(b"\x0b2"), Some(2));
+        assert_eq!(parse_uid(b"\x0c-0"), Some(0));
+        assert_eq!(parse_uid(b"\x0c-1"), None);
+        assert_eq!(parse_uid(b"4294967295"), None);
+        assert_eq!(parse_uid(b"65535"), None);
+        assert_eq!(parse_uid(b"4294967296"), None);
+        assert!(unit_name_is_valid(b"a@b.service", UnitNameFlags::from_bits(5)));
+        assert!(!unit_name_is_valid(b"a@.service", UnitNameFlags::from_bits(5)));
     }
 
     #[test]
