@@ -7,7 +7,8 @@
 # Prints each target's coverage (libFuzzer's final "cov: … ft: …" line).
 #
 # SDLITE_FUZZ_SECONDS (default 60) per target; two targets run at a time (one per core), so
-# the sixth target (journal) shares the last slot with notify_socket and adds no wall time.
+# the sixth target (journal) shares a slot with notify_socket; the seventh (cgroup_path, sd-login's
+# cgroup-path parser against libsystemd-shared-252.so) runs alone in a fourth slot.
 # notify_socket runs in private network/mount/pid namespaces (fuzz/run.sh), journal in a private
 # mount namespace it makes itself at start-up (its fake journald at /run/systemd/journal/socket):
 # both need root and are skipped (failed under CI=true) without namespaces.
