@@ -121,6 +121,9 @@ stress-jthreads       stress/jthreads.c                    sys    8,2000,20     
 stress-jfork          stress/jfork.c                       sys    16,50,10           -     4,20,5             strict
 stress-jchurn         stress/jchurn.c                      sys    3000,300,norss,1000 -    1400,140,norss,700 strict
 journal-signal        journal-signal.c                     sys    2000               -     SKIP               strict
+login-pid-basics      login/login-pid-diff.c               sys    basics             diff  basics             strict
+login-pid-pids        login/login-pid-diff.c               sys    pids,self=0,init=1 diff  pids,self=0,init=1 strict
+login-pidfd-errors    login/login-pid-diff.c               sys    pidfd-errors       -     SKIP               strict
 EOF
 )
 
@@ -210,7 +213,10 @@ while read -r name src link args diffp vgargs strict; do
     # ------------------------------------------------------------ c. valgrind on sdlite
     [ "${SDLITE_SAN_SKIP_VALGRIND:-0}" = 1 ] && continue
     if [ "$vgargs" = SKIP ]; then
-        info "$name: not under valgrind (timing-driven: blocked senders, signals); the ASan run above, 72-stress and 73 cover it"
+        case $name in
+            login-pidfd-errors) info "$name: not under valgrind (it has no pidfd_open(2), syscall 434); the ASan run above covers it" ;;
+            *) info "$name: not under valgrind (timing-driven: blocked senders, signals); the ASan run above, 72-stress and 73 cover it" ;;
+        esac
         continue
     fi
     mapfile -t V < <(args_of "$vgargs")
