@@ -15,7 +15,17 @@ const UNIT_NAME_MAX: usize = 256;
 
 /// The unit types systemd 252 knows; a unit name's suffix must be one of them.
 const UNIT_TYPES: &[&[u8]] = &[
-    b"service", b"mount", b"swap", b"socket", b"target", b"device", b"automount", b"timer", b"path", b"slice", b"scope",
+    b"service",
+    b"mount",
+    b"swap",
+    b"socket",
+    b"target",
+    b"device",
+    b"automount",
+    b"timer",
+    b"path",
+    b"slice",
+    b"scope",
 ];
 
 /// Which forms of unit name `unit_name_is_valid` accepts (systemd's UnitNameFlags, same bits).
@@ -142,7 +152,8 @@ pub fn decode_unit(cgroup: &[u8]) -> Result<&[u8]> {
         return Err(Errno::ENXIO);
     }
     let unit = unescape(c);
-    if !unit_name_is_valid(unit, UnitNameFlags::from_bits(UnitNameFlags::PLAIN.bits() | UnitNameFlags::INSTANCE.bits())) {
+    if !unit_name_is_valid(unit, UnitNameFlags::from_bits(UnitNameFlags::PLAIN.bits() | UnitNameFlags::INSTANCE.bits()))
+    {
         return Err(Errno::ENXIO);
     }
     Ok(unit)
@@ -247,10 +258,7 @@ pub fn path_get_user_slice(path: &[u8]) -> Result<&[u8]> {
 /// systemd's cg_path_get_session(): the ID of the "session-ID.scope" unit.
 pub fn path_get_session(path: &[u8]) -> Result<&[u8]> {
     let unit = path_get_unit(path)?;
-    let id = unit
-        .strip_prefix(b"session-")
-        .and_then(|s| s.strip_suffix(b".scope"))
-        .ok_or(Errno::ENXIO)?;
+    let id = unit.strip_prefix(b"session-").and_then(|s| s.strip_suffix(b".scope")).ok_or(Errno::ENXIO)?;
     if !session_id_valid(id) {
         return Err(Errno::ENXIO);
     }
@@ -260,11 +268,7 @@ pub fn path_get_session(path: &[u8]) -> Result<&[u8]> {
 /// systemd's cg_path_get_owner_uid(): the UID of the "user-UID.slice" the path is in.
 pub fn path_get_owner_uid(path: &[u8]) -> Result<u32> {
     let slice = path_get_slice(path)?;
-    slice
-        .strip_prefix(b"user-")
-        .and_then(|s| s.strip_suffix(b".slice"))
-        .and_then(parse_uid)
-        .ok_or(Errno::ENXIO)
+    slice.strip_prefix(b"user-").and_then(|s| s.strip_suffix(b".slice")).and_then(parse_uid).ok_or(Errno::ENXIO)
 }
 
 /// systemd's read_line() with its limit, over a whole file's contents: a line ends at '\n',

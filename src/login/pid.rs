@@ -46,8 +46,13 @@ fn hierarchy() -> Result<Hierarchy> {
                 return Ok(Hierarchy::Unified);
             }
             // No name=systemd hierarchy next to the tmpfs: a setup 252 does not recognise.
-            let systemd = sys::statfs_type(c"/sys/fs/cgroup/systemd/")
-                .map_err(|e| if e == Errno::ENOENT { Errno::ENOMEDIUM } else { e })?;
+            let systemd = sys::statfs_type(c"/sys/fs/cgroup/systemd/").map_err(|e| {
+                if e == Errno::ENOENT {
+                    Errno::ENOMEDIUM
+                } else {
+                    e
+                }
+            })?;
             match systemd {
                 CGROUP2_SUPER_MAGIC => Ok(Hierarchy::Unified),
                 CGROUP_SUPER_MAGIC => Ok(Hierarchy::Legacy),
