@@ -30,7 +30,8 @@ comma        := ,
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
                 python3-pip python3-venv python3-setuptools python3-wheel \
                 liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
-                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd
+                valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd \
+                procps
 
 .PHONY: all rust install uninstall check test deps header clean quickstart demo
 
