@@ -15,6 +15,12 @@
  *                                       pipe, an unconnected socket, a closed and a negative fd
  *   login-pid-diff pidfd-errors         sdlite only: the sd_pidfd_get_* errors (negative, closed
  *                                       and non-pidfd fds, a zombie, a reaped child)
+ *   login-pid-diff listen NAME READY    a peer: listens on the abstract AF_UNIX socket @NAME, then
+ *                                       creates the file READY (holding its pid) and waits to be
+ *                                       killed; whoever connects gets this process's pid from
+ *                                       SO_PEERCRED (the credentials of listen())
+ *   login-pid-diff peers LABEL=NAME...  connects to each @NAME and prints every sd_peer_get_* line
+ *                                       for that connection ("peer:LABEL fn -> ...")
  *
  * Every string returned is freed (the sanitizer suite runs this under valgrind); the fd count at
  * the end must equal the one at the start ("fds: leaked N" otherwise, and exit 1). */
@@ -273,11 +279,65 @@ static void pidfd_errors(void) {
         close(pfd);
 }
 
+static socklen_t abstract_addr(struct sockaddr_un *sa, const char *name) {
+        memset(sa, 0, sizeof *sa);
+        sa->sun_family = AF_UNIX;
+        size_t n = strlen(name);
+        if (n > sizeof sa->sun_path - 1)
+                n = sizeof sa->sun_path - 1;
+        memcpy(sa->sun_path + 1, name, n);
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+_Noreturn static void listen_peer(const char *name, const char *ready) {
+        struct sockaddr_un sa;
+        socklen_t len = abstract_addr(&sa, name);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                die("socket");
+        if (bind(fd, (struct sockaddr *)&sa, len) < 0)
+                die("bind");
+        if (listen(fd, 4) < 0)
+                die("listen");
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp", ready);
+        FILE *f = fopen(tmp, "we");
+        if (!f)
+                die("fopen ready");
+        fprintf(f, "%d\n", (int)getpid());
+        fclose(f);
+        if (rename(tmp, ready) < 0)
+                die("rename ready");
+        for (;;)
+                pause();
+}
+
+static void peers(int argc, char **argv) {
+        for (int i = 2; i < argc; i++) {
+                const char *eq = strchr(argv[i], '=');
+                if (!eq) {
+                        fprintf(stderr, "login-pid-diff: bad argument '%s'\n", argv[i]);
+                        exit(2);
+                }
+                char label[80];
+                snprintf(label, sizeof label, "peer:%.*s", (int)(eq - argv[i]), argv[i]);
+                struct sockaddr_un sa;
+                socklen_t len = abstract_addr(&sa, eq + 1);
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        die("socket");
+                if (connect(fd, (struct sockaddr *)&sa, len) < 0)
+                        die("connect");
+                peer_lines(label, fd);
+                close(fd);
+        }
+}
+
 int main(int argc, char **argv) {
         setvbuf(stdout, NULL, _IOLBF, 0);
         int fds_before = count_fds();
         if (argc < 2) {
-                fprintf(stderr, "usage: login-pid-diff pids|pidfds|basics|pidfd-errors [LABEL=PID...]\n");
+                fprintf(stderr, "usage: login-pid-diff pids|pidfds|basics|pidfd-errors|listen|peers [ARGS...]\n");
                 return 2;
         }
         const char *mode = argv[1];
@@ -298,6 +358,10 @@ int main(int argc, char **argv) {
                 basics();
         else if (!strcmp(mode, "pidfd-errors"))
                 pidfd_errors();
+        else if (!strcmp(mode, "listen") && argc == 4)
+                listen_peer(argv[2], argv[3]);
+        else if (!strcmp(mode, "peers"))
+                peers(argc, argv);
         else {
                 fprintf(stderr, "login-pid-diff: unknown mode '%s'\n", mode);
                 return 2;

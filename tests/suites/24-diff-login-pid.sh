@@ -20,6 +20,9 @@
 #     systemd/), sysfs there, an empty tmpfs, a tmpfs with a plain systemd/ directory; and five
 #     PID 1 cgroups (the host's, /lxc/c1/init.scope, /lxc/c1/system.slice, /system, no line).
 #     /run/systemd/machines is a tmpfs there with unit:NAME links for sd_pid_get_machine_name.
+#     Under the first three layouts and two of the roots, every case is also a peer: a process
+#     listening on an abstract socket, its /proc/PID/cgroup the case's file, asked about through
+#     sd_peer_get_* on a connection to it (252 maps nothing to -ENODATA there).
 #  3. real cgroups: directories made in the host's cgroup2 and v1 name=systemd hierarchies
 #     (escaped names, nested slices, a user manager, a session, a machine scope), sleepers moved
 #     into them, and the probe itself moved into one (pid 0); read under the host's layout and,
@@ -276,6 +279,35 @@ labels+=("$@" init=1)
 env -u LD_PRELOAD -u LD_LIBRARY_PATH "$bin" pids "${labels[@]}" >"$out.sys" 2>>"$out.err"
 env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" pids "${labels[@]}" >"$out.sd" 2>>"$out.err"
 env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" pidfds "${labels[@]}" >"$out.pidfd" 2>>"$out.err"
+# Peers: one listening process per case (SO_PEERCRED gives a connecting socket its pid), its
+# /proc/PID/cgroup the case's file; all started first, then waited for (each writes its ready
+# file after listen()), then asked through sd_peer_get_*.
+if [ "${PEERS:-0}" = 1 ]; then
+    peer_args=()
+    files=()
+    i=0
+    for d in "${dirs[@]}"; do
+        [ -n "$d" ] || continue
+        for f in "$d"/*; do
+            i=$((i + 1))
+            "$bin" listen "sdlite-peer-$$-$i" "$out.ready.$i" </dev/null >/dev/null 2>>"$out.err" &
+            sleepers+=($!)
+            files+=("$f")
+            peer_args+=("$(basename "$f")=sdlite-peer-$$-$i")
+        done
+    done
+    for ((j = 1; j <= i; j++)); do
+        n=0
+        while [ ! -e "$out.ready.$j" ]; do
+            n=$((n + 1))
+            [ $n -le 600 ] || { echo "listener $j not ready after 60 s" >&2; exit 1; }
+            sleep 0.1
+        done
+        mount -n --bind "${files[j - 1]}" "/proc/$(cat "$out.ready.$j")/cgroup"
+    done
+    env -u LD_PRELOAD -u LD_LIBRARY_PATH "$bin" peers "${peer_args[@]}" >"$out.peer.sys" 2>>"$out.err"
+    env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" peers "${peer_args[@]}" >"$out.peer.sd" 2>>"$out.err"
+fi
 for p in "${sleepers[@]}"; do kill "$p"; done
 wait
 EOF
@@ -291,14 +323,17 @@ printf '3:cpu:/\n' >"$T/pid1-noline"
 : >"$T/all.sd"
 : >"$T/all.pidfd"
 batches=0
-# batch LAYOUT PID1-NAME CASEDIRS [LABEL=PID...]
+peer_batches=0
+: >"$T/peers.sys"
+: >"$T/peers.sd"
+# batch LAYOUT PID1-NAME CASEDIRS [LABEL=PID...] (PEERS=1: the peer section too)
 batch() {
     local layout=$1 pid1=$2 dirs=$3 o=$T/out
     shift 3
     local p1=-
     [ "$pid1" = host ] || p1=$T/pid1-$pid1
     rm -f "$o".*
-    if ! unshare -m --propagation private bash "$T/inner.sh" "$layout" "$p1" "$dirs" "$bin" "$SDLITE_BUILD" "$o" "$@"; then
+    if ! unshare -m --propagation private bash "$T/inner.sh" "$layout" "$p1" "$dirs" "$bin" "$SDLITE_BUILD" "$o" "$@" </dev/null; then
         cat "$o.err" 2>/dev/null | tail -n 5
         fail "batch $layout / PID 1 $pid1: the namespace script failed"
         return
@@ -308,13 +343,22 @@ batch() {
         printf '## %s, PID 1 %s\n' "$layout" "$pid1" >>"$T/all.$f"
         cat "$o.$f" >>"$T/all.$f"
     done
+    if [ "${PEERS:-0}" = 1 ]; then
+        for f in sys sd; do
+            printf '## %s, PID 1 %s\n' "$layout" "$pid1" >>"$T/peers.$f"
+            cat "$o.peer.$f" >>"$T/peers.$f"
+        done
+        peer_batches=$((peer_batches + 1))
+    fi
     batches=$((batches + 1))
 }
 
 for layout in unified hybrid legacy; do
     write_paths "$layout"
     for pid1 in host lxc legacy-system-slice system noline; do
-        batch "$layout" "$pid1" "$T/cases-$layout:$T/cases"
+        peers=0
+        case $pid1 in host|lxc) peers=1 ;; esac
+        PEERS=$peers batch "$layout" "$pid1" "$T/cases-$layout:$T/cases"
     done
 done
 # The layouts that only decide between lines (or fail): a few paths are enough.
@@ -348,6 +392,15 @@ row "$A" 'root cgroup -> 0 "/"' "the root cgroup is \"/\""
 row "$A" 'raw-empty cgroup -> -ENODATA untouched' "an empty cgroup file is -ENODATA"
 row "$A" 'raw-long-line cgroup -> -ENOBUFS untouched' "a line of 1 MiB or more is -ENOBUFS"
 row "$A" 'lxc-inside unit -> 0 "a.service"' "paths below PID 1's /lxc/c1 are shifted"
+plines=$(wc -l <"$T/peers.sys")
+if [ "$peer_batches" -eq 6 ] && [ "$plines" -gt 4000 ]; then
+    pass "peers in crafted cgroups: 6 batches (cgroup2, hybrid, legacy; host and /lxc/c1 roots), $plines lines from 252"
+else
+    fail "peers in crafted cgroups: $peer_batches of 6 batches ran ($plines lines)"
+fi
+compare "sd_peer_get_* with peers in crafted cgroups" "$T/peers.sys" "$T/peers.sd"
+row "$T/peers.sys" 'peer:root unit -> -ENXIO untouched' "sd_peer_get_unit gives -ENXIO where sd_pid_get_unit gives -ENODATA"
+row "$T/peers.sys" 'peer:user-manager user_unit -> 0 "x.service"' "the user unit of a peer"
 
 # ------------------------------------------------------------ 3. real cgroups
 V2=/sys/fs/cgroup/unified
