@@ -41,8 +41,10 @@ unsafe fn give_uid(ret: *mut uid_t, r: Result<u32>) -> c_int {
     }))
 }
 
-/// Stores in `*session` (a new string the caller frees) the login session ID the process belongs to (from a `session-ID.scope` in its cgroup path), for process `pid` (0: the caller).
-/// Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno.
+/// Stores in `*session` (a new string the caller frees) the login session ID the process belongs to
+/// (from a `session-ID.scope` in its cgroup path), for process `pid` (0: the caller). Returns 0, or
+/// -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has
+/// none, or no cgroup file system is mounted), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_session(pid: pid_t, session: *mut *mut c_char) -> c_int {
     if pid < 0 || session.is_null() {
@@ -52,8 +54,10 @@ pub unsafe extern "C" fn sd_pid_get_session(pid: pid_t, session: *mut *mut c_cha
     unsafe { give_string(session, pid::public_errno(pid::pid_get(pid, Query::Session))) }
 }
 
-/// Stores in `*unit` (a new string the caller frees) the system unit the process belongs to (the first unit below the slices of its cgroup path, e.g. `foo.service`), for process `pid` (0: the caller).
-/// Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno.
+/// Stores in `*unit` (a new string the caller frees) the system unit the process belongs to (the
+/// first unit below the slices of its cgroup path, e.g. `foo.service`), for process `pid` (0: the
+/// caller). Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process),
+/// -ENODATA (the process has none, or no cgroup file system is mounted), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_unit(pid: pid_t, unit: *mut *mut c_char) -> c_int {
     if pid < 0 || unit.is_null() {
@@ -63,8 +67,10 @@ pub unsafe extern "C" fn sd_pid_get_unit(pid: pid_t, unit: *mut *mut c_char) -> 
     unsafe { give_string(unit, pid::public_errno(pid::pid_get(pid, Query::Unit))) }
 }
 
-/// Stores in `*unit` (a new string the caller frees) the unit inside a user's service manager (`user@UID.service`) or login session that the process belongs to, for process `pid` (0: the caller).
-/// Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno.
+/// Stores in `*unit` (a new string the caller frees) the unit inside a user's service manager
+/// (`user@UID.service`) or login session that the process belongs to, for process `pid` (0: the
+/// caller). Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process),
+/// -ENODATA (the process has none, or no cgroup file system is mounted), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_user_unit(pid: pid_t, unit: *mut *mut c_char) -> c_int {
     if pid < 0 || unit.is_null() {
@@ -74,8 +80,11 @@ pub unsafe extern "C" fn sd_pid_get_user_unit(pid: pid_t, unit: *mut *mut c_char
     unsafe { give_string(unit, pid::public_errno(pid::pid_get(pid, Query::UserUnit))) }
 }
 
-/// Stores in `*name` (a new string the caller frees) the name of the machine (container or VM registered with systemd-machined) whose scope unit the process is in, for process `pid` (0: the caller).
-/// Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno. -ENOENT when the unit has no machine registered.
+/// Stores in `*name` (a new string the caller frees) the name of the machine (container or VM
+/// registered with systemd-machined) whose scope unit the process is in, for process `pid` (0: the
+/// caller). Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process),
+/// -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT (no machine is
+/// registered for its unit), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_machine_name(pid: pid_t, name: *mut *mut c_char) -> c_int {
     if pid < 0 || name.is_null() {
@@ -85,8 +94,10 @@ pub unsafe extern "C" fn sd_pid_get_machine_name(pid: pid_t, name: *mut *mut c_c
     unsafe { give_string(name, pid::public_errno(pid::pid_get(pid, Query::MachineName))) }
 }
 
-/// Stores in `*slice` (a new string the caller frees) the innermost slice the process is in (`-.slice` when its cgroup path has none), for process `pid` (0: the caller).
-/// Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno.
+/// Stores in `*slice` (a new string the caller frees) the innermost slice the process is in
+/// (`-.slice` when its cgroup path has none), for process `pid` (0: the caller). Returns 0, or
+/// -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has
+/// none, or no cgroup file system is mounted), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_slice(pid: pid_t, slice: *mut *mut c_char) -> c_int {
     if pid < 0 || slice.is_null() {
@@ -96,8 +107,10 @@ pub unsafe extern "C" fn sd_pid_get_slice(pid: pid_t, slice: *mut *mut c_char) -
     unsafe { give_string(slice, pid::public_errno(pid::pid_get(pid, Query::Slice))) }
 }
 
-/// Stores in `*slice` (a new string the caller frees) the innermost slice inside a user's service manager or login session that the process is in, for process `pid` (0: the caller).
-/// Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno.
+/// Stores in `*slice` (a new string the caller frees) the innermost slice inside a user's service
+/// manager or login session that the process is in, for process `pid` (0: the caller). Returns 0,
+/// or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process
+/// has none, or no cgroup file system is mounted), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_user_slice(pid: pid_t, slice: *mut *mut c_char) -> c_int {
     if pid < 0 || slice.is_null() {
@@ -108,7 +121,9 @@ pub unsafe extern "C" fn sd_pid_get_user_slice(pid: pid_t, slice: *mut *mut c_ch
 }
 
 /// Stores in `*uid` the UID of the user whose slice (`user-UID.slice`) process `pid` (0: the
-/// caller) is in. Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT, or another negative errno.
+/// caller) is in. Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such
+/// process), -ENODATA (the process has none, or no cgroup file system is mounted), or another
+/// negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_owner_uid(pid: pid_t, uid: *mut uid_t) -> c_int {
     if pid < 0 || uid.is_null() {
@@ -120,8 +135,8 @@ pub unsafe extern "C" fn sd_pid_get_owner_uid(pid: pid_t, uid: *mut uid_t) -> c_
 
 /// Stores in `*cgroup` (a new string the caller frees) the cgroup path of process `pid` (0: the
 /// caller) in the hierarchy systemd manages, as /proc/PID/cgroup gives it (not shifted by the
-/// container's root), "/" for the root. Returns 0, or -EINVAL, -ESRCH, -ENODATA (no line for
-/// that hierarchy), -ENOMEDIUM (no cgroup file system), or another negative errno.
+/// container's root), "/" for the root. Returns 0, or -EINVAL, -ESRCH, -ENODATA (no line for that
+/// hierarchy), -ENOMEDIUM (no cgroup file system), or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pid_get_cgroup(pid: pid_t, cgroup: *mut *mut c_char) -> c_int {
     if pid < 0 || cgroup.is_null() {
@@ -132,7 +147,8 @@ pub unsafe extern "C" fn sd_pid_get_cgroup(pid: pid_t, cgroup: *mut *mut c_char)
 }
 
 /// As sd_pid_get_session(), for the process at the other end of the AF_UNIX socket `fd` (its
-/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+/// -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_session(fd: c_int, session: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -146,7 +162,8 @@ pub unsafe extern "C" fn sd_peer_get_session(fd: c_int, session: *mut *mut c_cha
 }
 
 /// As sd_pid_get_unit(), for the process at the other end of the AF_UNIX socket `fd` (its
-/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+/// -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_unit(fd: c_int, unit: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -160,7 +177,8 @@ pub unsafe extern "C" fn sd_peer_get_unit(fd: c_int, unit: *mut *mut c_char) -> 
 }
 
 /// As sd_pid_get_user_unit(), for the process at the other end of the AF_UNIX socket `fd` (its
-/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+/// -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_user_unit(fd: c_int, unit: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -174,7 +192,8 @@ pub unsafe extern "C" fn sd_peer_get_user_unit(fd: c_int, unit: *mut *mut c_char
 }
 
 /// As sd_pid_get_machine_name(), for the process at the other end of the AF_UNIX socket `fd` (its
-/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+/// -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_machine_name(fd: c_int, name: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -188,7 +207,8 @@ pub unsafe extern "C" fn sd_peer_get_machine_name(fd: c_int, name: *mut *mut c_c
 }
 
 /// As sd_pid_get_slice(), for the process at the other end of the AF_UNIX socket `fd` (its
-/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+/// -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_slice(fd: c_int, slice: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -202,7 +222,8 @@ pub unsafe extern "C" fn sd_peer_get_slice(fd: c_int, slice: *mut *mut c_char) -
 }
 
 /// As sd_pid_get_user_slice(), for the process at the other end of the AF_UNIX socket `fd` (its
-/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+/// -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_user_slice(fd: c_int, slice: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -215,8 +236,9 @@ pub unsafe extern "C" fn sd_peer_get_user_slice(fd: c_int, slice: *mut *mut c_ch
     unsafe { give_string(slice, pid::peer_pid(fd).and_then(|p| pid::pid_get(p, Query::UserSlice))) }
 }
 
-/// As sd_pid_get_owner_uid(), for the process at the other end of the AF_UNIX socket `fd`.
-/// Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// As sd_pid_get_owner_uid(), for the process at the other end of the AF_UNIX socket `fd`. Returns
+/// 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process),
+/// -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_owner_uid(fd: c_int, uid: *mut uid_t) -> c_int {
     if fd < 0 {
@@ -229,8 +251,9 @@ pub unsafe extern "C" fn sd_peer_get_owner_uid(fd: c_int, uid: *mut uid_t) -> c_
     unsafe { give_uid(uid, pid::peer_pid(fd).and_then(pid::pid_owner_uid)) }
 }
 
-/// As sd_pid_get_cgroup(), for the process at the other end of the AF_UNIX socket `fd`.
-/// Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+/// As sd_pid_get_cgroup(), for the process at the other end of the AF_UNIX socket `fd`. Returns 0,
+/// or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process),
+/// -ENXIO (the process has none), -ESRCH, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_peer_get_cgroup(fd: c_int, cgroup: *mut *mut c_char) -> c_int {
     if fd < 0 {
@@ -244,7 +267,10 @@ pub unsafe extern "C" fn sd_peer_get_cgroup(fd: c_int, cgroup: *mut *mut c_char)
 }
 
 /// As sd_pid_get_session(), for the process the pidfd `pidfd` refers to; the answer is given only
-/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+/// (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+/// process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+/// namespace this process cannot see), the errors of that function, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_session(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
@@ -258,8 +284,11 @@ pub unsafe extern "C" fn sd_pidfd_get_session(pidfd: c_int, ret: *mut *mut c_cha
     unsafe { give_string(ret, r) }
 }
 
-/// As sd_pid_get_unit(), for the process the pidfd `pidfd` refers to; the answer is given only
-/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// As sd_pid_get_unit(), for the process the pidfd `pidfd` refers to; the answer is given only if
+/// the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` <
+/// 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has
+/// exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this
+/// process cannot see), the errors of that function, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_unit(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
@@ -274,7 +303,10 @@ pub unsafe extern "C" fn sd_pidfd_get_unit(pidfd: c_int, ret: *mut *mut c_char) 
 }
 
 /// As sd_pid_get_user_unit(), for the process the pidfd `pidfd` refers to; the answer is given only
-/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+/// (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+/// process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+/// namespace this process cannot see), the errors of that function, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_user_unit(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
@@ -288,8 +320,11 @@ pub unsafe extern "C" fn sd_pidfd_get_user_unit(pidfd: c_int, ret: *mut *mut c_c
     unsafe { give_string(ret, r) }
 }
 
-/// As sd_pid_get_machine_name(), for the process the pidfd `pidfd` refers to; the answer is given only
-/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// As sd_pid_get_machine_name(), for the process the pidfd `pidfd` refers to; the answer is given
+/// only if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+/// (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+/// process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+/// namespace this process cannot see), the errors of that function, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_machine_name(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
@@ -303,8 +338,11 @@ pub unsafe extern "C" fn sd_pidfd_get_machine_name(pidfd: c_int, ret: *mut *mut 
     unsafe { give_string(ret, r) }
 }
 
-/// As sd_pid_get_slice(), for the process the pidfd `pidfd` refers to; the answer is given only
-/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// As sd_pid_get_slice(), for the process the pidfd `pidfd` refers to; the answer is given only if
+/// the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` <
+/// 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has
+/// exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this
+/// process cannot see), the errors of that function, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_slice(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
@@ -318,8 +356,11 @@ pub unsafe extern "C" fn sd_pidfd_get_slice(pidfd: c_int, ret: *mut *mut c_char)
     unsafe { give_string(ret, r) }
 }
 
-/// As sd_pid_get_user_slice(), for the process the pidfd `pidfd` refers to; the answer is given only
-/// if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// As sd_pid_get_user_slice(), for the process the pidfd `pidfd` refers to; the answer is given
+/// only if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+/// (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+/// process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+/// namespace this process cannot see), the errors of that function, or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_user_slice(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
@@ -334,7 +375,10 @@ pub unsafe extern "C" fn sd_pidfd_get_user_slice(pidfd: c_int, ret: *mut *mut c_
 }
 
 /// As sd_pid_get_owner_uid(), for the process the pidfd `pidfd` refers to (checked again
-/// afterwards). Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// afterwards). Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer),
+/// -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the
+/// call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function,
+/// or another negative errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_owner_uid(pidfd: c_int, ret: *mut uid_t) -> c_int {
     if pidfd < 0 {
@@ -348,8 +392,11 @@ pub unsafe extern "C" fn sd_pidfd_get_owner_uid(pidfd: c_int, ret: *mut uid_t) -
     unsafe { give_uid(ret, r) }
 }
 
-/// As sd_pid_get_cgroup(), for the process the pidfd `pidfd` refers to (checked again
-/// afterwards). Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function, or another negative errno.
+/// As sd_pid_get_cgroup(), for the process the pidfd `pidfd` refers to (checked again afterwards).
+/// Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a
+/// pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it
+/// is in a pid namespace this process cannot see), the errors of that function, or another negative
+/// errno.
 #[no_mangle]
 pub unsafe extern "C" fn sd_pidfd_get_cgroup(pidfd: c_int, ret: *mut *mut c_char) -> c_int {
     if pidfd < 0 {
