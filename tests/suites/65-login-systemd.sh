@@ -8,7 +8,8 @@
 # user-1000.slice (1000). Each unit runs twice, once on sdlite and once with
 # LD_LIBRARY_PATH naming the system's libsystemd 252, and both print the same lines.
 # Units: a plain one in system.slice, one with an escaped name (login\x2desc.service) in a
-# nested slice of its own (sdlite-a-b.slice), one in user-1000.slice.
+# nested slice of its own (sdlite-a-b.slice), one in user-1000.slice. Then every process of the
+# namespace (systemd itself in init.scope included) is asked about from inside, on both libraries.
 # Exit: 0 passed, 77 skipped (and why), 1 failed.  CI=true never skips.
 set -u
 
@@ -35,6 +36,10 @@ if ! gcc -std=gnu11 -O2 -Wall -Wextra -I"$ROOT/include" -o "$T/bin/login-self" "
     cat "$T/cc.err"; echo "FAIL: building c-tests/login/login-self.c against sdlite's build"; exit 1
 fi
 pass "built c-tests/login/login-self.c against $SDLITE_BUILD (RUNPATH)"
+if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -std=gnu11 -O2 -Wall -Wextra -o "$T/bin/login-pid-diff" \
+        "$ROOT/c-tests/login/login-pid-diff.c" -lsystemd 2>"$T/cc.err"; then
+    cat "$T/cc.err"; echo "FAIL: building c-tests/login/login-pid-diff.c against the system library"; exit 1
+fi
 
 # unit NAME SLICE LIB: login-self, then a sleep that keeps the unit (and its ControlGroup) up;
 # output in work/NAME.out / .err
@@ -109,6 +114,31 @@ for base in login-plain 'login\x2desc' login-owner; do
         sysns_fail "$base: sdlite and 252 differ"
     fi
 done
+
+# Every process of the namespace (systemd as PID 1 in init.scope, the units, their sleeps), asked
+# about from inside it by login-pid-diff (built against 252), on 252 and on sdlite; and through
+# pidfds on sdlite. The list is taken once; the pid of the shell that lists is gone for both runs.
+nspids=$(sysns_exec sh -c 'cd /proc && ls -d [0-9]*') || sysns_fail "listing the namespace's processes"
+args=()
+for p in $nspids; do args+=("p$p=$p"); done
+sysns_exec env -u LD_LIBRARY_PATH -u LD_PRELOAD "$T/bin/login-pid-diff" pids "${args[@]}" >"$T/ns.sys" 2>"$T/ns.sys.err"
+sysns_exec env -u LD_PRELOAD LD_LIBRARY_PATH="$SDLITE_BUILD" "$T/bin/login-pid-diff" pids "${args[@]}" >"$T/ns.sd" 2>"$T/ns.sd.err"
+sysns_exec env -u LD_PRELOAD LD_LIBRARY_PATH="$SDLITE_BUILD" "$T/bin/login-pid-diff" pidfds "${args[@]}" >"$T/ns.pidfd" 2>>"$T/ns.sd.err"
+grep -q '^p1 unit -> 0 "init.scope"$' "$T/ns.sys" || sysns_fail "252 does not say PID 1 is in init.scope: $(grep '^p1 unit' "$T/ns.sys")"
+grep -q "^libsystemd: $LIB_REAL" "$T/ns.sd.err" || sysns_fail "the sdlite run inside mapped $(grep libsystemd: "$T/ns.sd.err")"
+# a pid that is gone (the lister) has no pidfd: its rows are left out of the pidfd comparison
+gone=$(sed -n 's/^\(p[0-9]*\) pidfd_open -> .*/\1/p' "$T/ns.pidfd" | tr '\n' '|')
+gone_re="^(${gone%|}) "
+[ -n "$gone" ] || gone_re='^$'
+grep -Ev "$gone_re" "$T/ns.sys" >"$T/ns.sys.live"
+grep -Ev "$gone_re" "$T/ns.pidfd" >"$T/ns.pidfd.live"
+if cmp -s "$T/ns.sys" "$T/ns.sd" && cmp -s "$T/ns.sys.live" "$T/ns.pidfd.live"; then
+    pass "all $(wc -w <<<"$nspids") processes of the namespace (PID 1 in init.scope, the units): sd_pid_get_* identical on 252 and sdlite, sd_pidfd_get_* the same ($(wc -l <"$T/ns.sys") lines)"
+else
+    diff "$T/ns.sys" "$T/ns.sd" | head -n 20 | sed 's/^/     /'
+    diff "$T/ns.sys.live" "$T/ns.pidfd.live" | head -n 20 | sed 's/^/     /'
+    sysns_fail "the namespace's processes: sdlite (or its pidfd forms) and 252 differ"
+fi
 sysns_teardown
 echo "65-login-systemd: passed"
 exit 0
