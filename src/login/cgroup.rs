@@ -428,9 +428,20 @@ fn skip_slash_or_dot(mut p: &[u8]) -> &[u8] {
     }
 }
 
-/// systemd's path_find_first_component() (with ".." accepted): the next component and the rest
-/// after it, None at the end, Err for a component longer than NAME_MAX. Offsets are into `p`.
-fn first_component(p: &[u8]) -> core::result::Result<Option<(usize, usize, &[u8])>, ()> {
+/// One component of a path as path_find_first_component() finds it: its offset and length in
+/// the path it was looked for in, and the rest of that path after it (and its slashes).
+struct Component<'a> {
+    start: usize,
+    len: usize,
+    next: &'a [u8],
+}
+
+/// A component longer than NAME_MAX: path_startswith() then matches nothing.
+struct TooLong;
+
+/// systemd's path_find_first_component() (with ".." accepted): the next component, None at the
+/// end.
+fn first_component(p: &[u8]) -> core::result::Result<Option<Component<'_>>, TooLong> {
     let first = skip_slash_or_dot(p);
     let start = p.len() - first.len();
     if first.is_empty() || first == b"." {
@@ -438,11 +449,11 @@ fn first_component(p: &[u8]) -> core::result::Result<Option<(usize, usize, &[u8]
     }
     let len = first.iter().position(|&c| c == b'/').unwrap_or(first.len());
     if len > NAME_MAX {
-        return Err(());
+        return Err(TooLong);
     }
     let next = skip_slash_or_dot(after(first, len));
     let next = if next == b"." { after(next, 1) } else { next };
-    Ok(Some((start, len, next)))
+    Ok(Some(Component { start, len, next }))
 }
 
 /// systemd's cg_shift_path(): `cgroup` relative to `root` (component-wise, as path_startswith()
@@ -458,21 +469,18 @@ pub fn shift_path<'a>(cgroup: &'a [u8], root: &[u8]) -> &'a [u8] {
         let consumed = cgroup.len() - path.len();
         let Ok(pc) = first_component(path) else { return cgroup };
         let Ok(qc) = first_component(prefix) else { return cgroup };
-        let Some((qstart, qlen, qnext)) = qc else {
+        let Some(q) = qc else {
             // The whole root matched: what is left starts at this component of `cgroup`, or at
             // its end when there is none.
-            let at = match pc {
-                Some((start, _, _)) => consumed + start,
-                None => cgroup.len(),
-            };
+            let at = pc.map_or(cgroup.len(), |c| consumed + c.start);
             return if at > 0 { after(cgroup, at - 1) } else { cgroup };
         };
-        let Some((pstart, plen, pnext)) = pc else { return cgroup };
-        if plen != qlen || after(path, pstart).get(..plen) != after(prefix, qstart).get(..qlen) {
+        let Some(c) = pc else { return cgroup };
+        if c.len != q.len || after(path, c.start).get(..c.len) != after(prefix, q.start).get(..q.len) {
             return cgroup;
         }
-        path = pnext;
-        prefix = qnext;
+        path = c.next;
+        prefix = q.next;
     }
 }
 
