@@ -28,7 +28,6 @@ pub enum Query {
 
 // statfs(2) f_type values (linux/magic.h).
 const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
-const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
 const TMPFS_MAGIC: i64 = 0x0102_1994;
 
 /// systemd's cg_unified_cached() reduced to what its own controller needs: on cgroup2 at
@@ -36,8 +35,8 @@ const TMPFS_MAGIC: i64 = 0x0102_1994;
 /// layout (cgroup2 at /sys/fs/cgroup/systemd) its path is the "0::" line; otherwise (a v1
 /// hierarchy at /sys/fs/cgroup/systemd, or anything else mounted there) the "name=systemd" one.
 /// Nothing (or sysfs, or an unknown file system) at /sys/fs/cgroup, or a tmpfs there without a
-/// systemd/ below it, is -ENOMEDIUM. Looked at on
-/// every call: a process that changes its mount namespace gets the answer for the new one.
+/// systemd/ below it, is -ENOMEDIUM. Looked at on every call (252 caches it per thread): a
+/// process that changes its mount namespace gets the answer for the new one.
 fn hierarchy() -> Result<Hierarchy> {
     match sys::statfs_type(c"/sys/fs/cgroup/")? {
         CGROUP2_SUPER_MAGIC => Ok(Hierarchy::Unified),
@@ -53,11 +52,8 @@ fn hierarchy() -> Result<Hierarchy> {
                     e
                 }
             })?;
-            match systemd {
-                CGROUP2_SUPER_MAGIC => Ok(Hierarchy::Unified),
-                CGROUP_SUPER_MAGIC => Ok(Hierarchy::Legacy),
-                _ => Ok(Hierarchy::Legacy),
-            }
+            // A v1 hierarchy there, or any other file system, is the legacy layout to 252.
+            Ok(if systemd == CGROUP2_SUPER_MAGIC { Hierarchy::Unified } else { Hierarchy::Legacy })
         }
         _ => Err(Errno::ENOMEDIUM),
     }
