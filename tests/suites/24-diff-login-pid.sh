@@ -22,7 +22,9 @@
 #     /run/systemd/machines is a tmpfs there with unit:NAME links for sd_pid_get_machine_name.
 #     Under the first three layouts and two of the roots, every case is also a peer: a process
 #     listening on an abstract socket, its /proc/PID/cgroup the case's file, asked about through
-#     sd_peer_get_* on a connection to it (252 maps nothing to -ENODATA there).
+#     sd_peer_get_* on a connection to it (252 maps nothing to -ENODATA there). One batch (hybrid,
+#     PID 1 in /lxc/c1) also runs sdlite's pids and peers under valgrind memcheck: no error, no
+#     leak (definite or indirect), the same output as 252's.
 #  3. real cgroups: directories made in the host's cgroup2 and v1 name=systemd hierarchies
 #     (escaped names, nested slices, a user manager, a session, a machine scope), sleepers moved
 #     into them, and the probe itself moved into one (pid 0); read under the host's layout and,
@@ -106,6 +108,8 @@ if ! unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/fs/cgroup 
     skip_or_fail "cannot mount the v1 name=systemd hierarchy (needed for the hybrid and legacy layouts)"
 fi
 
+VALGRIND=$(command -v valgrind)
+[ -n "$VALGRIND" ] || info "no valgrind: the memcheck run of one batch is left out (make deps installs it)"
 mkdir "$T/cases"
 # Paths, written into each layout's line format. NAME PATH (PATH may be empty: printf %s).
 PATHS=(
@@ -279,6 +283,14 @@ labels+=("$@" init=1)
 env -u LD_PRELOAD -u LD_LIBRARY_PATH "$bin" pids "${labels[@]}" >"$out.sys" 2>>"$out.err"
 env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" pids "${labels[@]}" >"$out.sd" 2>>"$out.err"
 env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" pidfds "${labels[@]}" >"$out.pidfd" 2>>"$out.err"
+# Once (VG=1): the sdlite run again under valgrind memcheck: no error, nothing leaked.
+if [ "${VG:-0}" = 1 ]; then
+    rc=0
+    env -u LD_PRELOAD LD_LIBRARY_PATH="$build" valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite,indirect --log-file="$out.vg" "$bin" pids "${labels[@]}" \
+        >"$out.vg.out" 2>>"$out.err" || rc=$?
+    echo "$rc" >"$out.vg.rc"
+fi
 # Peers: one listening process per case (SO_PEERCRED gives a connecting socket its pid), its
 # /proc/PID/cgroup the case's file; all started first, then waited for (each writes its ready
 # file after listen()), then asked through sd_peer_get_*.
@@ -307,6 +319,13 @@ if [ "${PEERS:-0}" = 1 ]; then
     done
     env -u LD_PRELOAD -u LD_LIBRARY_PATH "$bin" peers "${peer_args[@]}" >"$out.peer.sys" 2>>"$out.err"
     env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" peers "${peer_args[@]}" >"$out.peer.sd" 2>>"$out.err"
+    if [ "${VG:-0}" = 1 ]; then
+        rc=0
+        env -u LD_PRELOAD LD_LIBRARY_PATH="$build" valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect --log-file="$out.vgp" "$bin" peers "${peer_args[@]}" \
+            >"$out.vgp.out" 2>>"$out.err" || rc=$?
+        echo "$rc" >"$out.vgp.rc"
+    fi
 fi
 for p in "${sleepers[@]}"; do kill "$p"; done
 wait
@@ -343,6 +362,15 @@ batch() {
         printf '## %s, PID 1 %s\n' "$layout" "$pid1" >>"$T/all.$f"
         cat "$o.$f" >>"$T/all.$f"
     done
+    if [ "${VG:-0}" = 1 ]; then
+        if [ "$(cat "$o.vg.rc")" = 0 ] && cmp -s "$o.sys" "$o.vg.out" &&
+            [ "$(cat "$o.vgp.rc")" = 0 ] && cmp -s "$o.peer.sys" "$o.vgp.out"; then
+            pass "$layout, PID 1 $pid1: under valgrind memcheck, sd_pid_get_* and sd_peer_get_* on sdlite: no error, no leak, output = 252's"
+        else
+            sed 's/^/     /' "$o.vg" "$o.vgp" | head -n 40
+            fail "$layout, PID 1 $pid1 under valgrind: exit $(cat "$o.vg.rc") / $(cat "$o.vgp.rc"), or output differs from 252's"
+        fi
+    fi
     if [ "${PEERS:-0}" = 1 ]; then
         for f in sys sd; do
             printf '## %s, PID 1 %s\n' "$layout" "$pid1" >>"$T/peers.$f"
@@ -356,9 +384,10 @@ batch() {
 for layout in unified hybrid legacy; do
     write_paths "$layout"
     for pid1 in host lxc legacy-system-slice system noline; do
-        peers=0
+        peers=0 vg=0
         case $pid1 in host|lxc) peers=1 ;; esac
-        PEERS=$peers batch "$layout" "$pid1" "$T/cases-$layout:$T/cases"
+        [ "$pid1" = lxc ] && [ "$layout" = hybrid ] && [ -n "$VALGRIND" ] && vg=1
+        VG=$vg PEERS=$peers batch "$layout" "$pid1" "$T/cases-$layout:$T/cases"
     done
 done
 # The layouts that only decide between lines (or fail): a few paths are enough.
