@@ -138,6 +138,13 @@ if [ -w "$V2/cgroup.procs" ]; then
     rels=("$top/sdltps$$-a.slice/foo\\x2dbar.service" "$top/user-1000.slice/user@1000.service/app.slice/x.service"
         "$top/user-1000.slice/session-7.scope")
     pids=()
+    cleanup_real() {
+        [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
+        wait 2>/dev/null
+        [ -d "$V2/$top" ] && find "$V2/$top" -depth -type d -exec rmdir {} + 2>/dev/null
+        return 0
+    }
+    trap 'cleanup_real; check__cleanup' EXIT
     for rel in "${rels[@]}"; do
         mkdir -p "$V2/$rel"
         sleep 1000 </dev/null >/dev/null 2>&1 &
@@ -148,9 +155,8 @@ if [ -w "$V2/cgroup.procs" ]; then
     cols=pid,unit,uunit,session,slice,ouid,lsession,machine
     env -u LD_LIBRARY_PATH -u LD_PRELOAD ps -o "$cols" -p "$list" >"$T/real.sys"
     env LD_LIBRARY_PATH="$SDLITE_BUILD" "${preload[@]}" ps -o "$cols" -p "$list" >"$T/real.sd"
-    kill "${pids[@]}"
-    wait
-    find "$V2/$top" -depth -type d -exec rmdir {} + 2>/dev/null
+    cleanup_real
+    pids=()
     if cmp -s "$T/real.sys" "$T/real.sd" && grep -q 'foo\\x2dbar.service' "$T/real.sys"; then
         pass "real cgroups: ps output identical ($(($(wc -l <"$T/real.sys") - 1)) processes)"
     else
