@@ -269,6 +269,8 @@ mkdir '/run/systemd/machines/unit:a.service'
 [ "$pid1" = - ] || mount -n --bind "$pid1" /proc/1/cgroup
 labels=()
 sleepers=()
+# whatever happens, no sleeper or listener outlives this script
+trap '[ ${#sleepers[@]} -eq 0 ] || kill "${sleepers[@]}" 2>/dev/null' EXIT
 IFS=: read -r -a dirs <<<"$casedirs"
 for d in "${dirs[@]}"; do
     [ -n "$d" ] || continue
@@ -328,6 +330,7 @@ if [ "${PEERS:-0}" = 1 ]; then
     fi
 fi
 for p in "${sleepers[@]}"; do kill "$p"; done
+sleepers=()
 wait
 EOF
 

@@ -81,6 +81,7 @@ fi
 ln -s foo '/run/systemd/machines/unit:machine-foo.scope'
 ln -s qemu-1-vm '/run/systemd/machines/unit:machine-qemu\x2d1\x2dvm.scope'
 pids=()
+trap '[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null' EXIT
 for f in "$paths"/*; do
     p=$(cat "$f")
     sleep 1000 </dev/null >/dev/null 2>&1 &
@@ -97,6 +98,7 @@ cols=pid,unit,uunit,session,slice,ouid,lsession,machine
 env -u LD_LIBRARY_PATH -u LD_PRELOAD ps -o "$cols" -p "$list" >"$out.sys"
 env "$@" ps -o "$cols" -p "$list" >"$out.sd"
 kill "${pids[@]}"
+pids=()
 wait
 EOF
 
