@@ -356,7 +356,7 @@ batch() {
     [ "$pid1" = host ] || p1=$T/pid1-$pid1
     rm -f "$o".*
     if ! unshare -m --propagation private bash "$T/inner.sh" "$layout" "$p1" "$dirs" "$bin" "$SDLITE_BUILD" "$o" "$@" </dev/null; then
-        cat "$o.err" 2>/dev/null | tail -n 5
+        tail -n 5 "$o.err" 2>/dev/null
         fail "batch $layout / PID 1 $pid1: the namespace script failed"
         return
     fi
@@ -467,6 +467,7 @@ if [ $real_ok = 1 ]; then
     for ((i = 0; i < ${#REAL[@]} - 1; i++)); do
         rel=${REAL[i]}
         for h in "$V2" ${V1:+"$V1"}; do mkdir -p "$h/$rel"; done
+        # shellcheck disable=SC2217 # no terminal or pipe of ours held by the sleeper
         sleep 1000 </dev/null >/dev/null 2>&1 &
         p=$!
         real_pids+=("$p")

@@ -149,6 +149,7 @@ if [ -w "$V2/cgroup.procs" ]; then
     trap 'cleanup_real; check__cleanup' EXIT
     for rel in "${rels[@]}"; do
         mkdir -p "$V2/$rel"
+        # shellcheck disable=SC2217 # no terminal or pipe of ours held by the sleeper
         sleep 1000 </dev/null >/dev/null 2>&1 &
         pids+=($!)
         echo $! >"$V2/$rel/cgroup.procs"

@@ -91,18 +91,15 @@ for base in login-plain 'login\x2desc' login-owner; do
     [ "$got_lib" = "$LIB_REAL" ] || sysns_fail "$u mapped '$got_lib', not sdlite's $LIB_REAL"
     want_uid=-ENODATA
     [ "$base" = login-owner ] && want_uid="0 1000"
-    ok=1
     for check in "unit|0 $u" "unit-by-pid|0 $u" "peer-unit|0 $u" "slice|0 $slice" "peer-slice|0 $slice" \
         "cgroup|0 $cg" "user_unit|-ENODATA" "user_slice|-ENODATA" "session|-ENODATA" \
         "machine_name|-ENOENT" "owner_uid|$want_uid"; do
         name=${check%%|*} want=${check#*|}
         have=$(line "$out" "$name")
-        if [ "$have" != "$want" ]; then
+        [ "$have" = "$want" ] ||
             sysns_fail "$u: $name gave '$have', expected '$want' (systemctl: ControlGroup=$cg Slice=$slice)"
-            ok=0
-        fi
     done
-    [ $ok = 1 ] && pass "$u on sdlite: unit $u, slice $slice, cgroup $cg (as systemctl shows them), owner ${want_uid#0 }"
+    pass "$u on sdlite: unit $u, slice $slice, cgroup $cg (as systemctl shows them), owner ${want_uid#0 }"
     # 252 in the twin unit: the same lines, with the twin's own name.
     s=$base-sys.service
     got_lib=$(sed -n 's/^libsystemd: //p' "$T/work/$s.err")
