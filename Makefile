@@ -28,7 +28,7 @@ comma        := ,
 
 # Debian packages the tests need (reference library and header, real consumers, tools).
 TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd python3-pytest \
-                python3-pip python3-venv python3-setuptools python3-wheel \
+                python3-pip python3-venv python3-setuptools python3-wheel procps \
                 liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
                 valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd \
                 s6 runit

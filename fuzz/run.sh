@@ -24,7 +24,7 @@
 set -euo pipefail
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-TARGETS=(address watchdog listen_fds fdnames notify_socket journal envfile)
+TARGETS=(address watchdog listen_fds fdnames notify_socket journal envfile cgroup_path cgroup_file)
 HOST=$(rustc -vV | sed -n 's/^host: //p')
 TARGET_DIR=${FUZZ_TARGET_DIR:-$FUZZ_DIR/target}
 BIN_DIR=$TARGET_DIR/$HOST/release

@@ -164,9 +164,6 @@ impl Strv {
         self.ptrs.len() / PTR
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 
     /// The `i`th string, without its NUL.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
@@ -189,25 +186,6 @@ impl Strv {
         (0..self.len()).any(|i| self.get(i) == Some(s))
     }
 
-    /// Sorts the strings bytewise (strcmp order), as systemd's strv_sort does.
-    pub fn sort(&mut self) {
-        let n = self.len();
-        // Insertion sort of the pointers: arrays here are short (sessions, seats, uids).
-        for i in 1..n {
-            let mut j = i;
-            while j > 0 && self.get(j - 1) > self.get(j) {
-                self.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        let bytes = self.ptrs.spare_all();
-        for k in 0..PTR {
-            bytes.swap(a * PTR + k, b * PTR + k);
-        }
-    }
 
     /// The array, NULL-terminated, owned by the caller (each string and the array freed with
     /// free(3)).
@@ -220,16 +198,6 @@ impl Strv {
     }
 }
 
-impl CBuf {
-    /// The contents, writable (for in-place reordering).
-    fn spare_all(&mut self) -> &mut [u8] {
-        if self.ptr.is_null() {
-            return &mut [];
-        }
-        // SAFETY: the first len bytes are allocated and initialized, and we are borrowed mutably.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
-    }
-}
 
 impl Default for Strv {
     fn default() -> Strv {
@@ -297,14 +265,13 @@ mod tests {
     }
 
     #[test]
-    fn strv_sorts_and_terminates() {
+    fn strv_terminates() {
         let mut v = Strv::new();
         for s in [&b"c3"[..], b"a1", b"b2", b"a"] {
             v.push(s).unwrap();
         }
         assert!(v.contains(b"b2"));
-        v.sort();
-        assert_eq!((0..4).map(|i| v.get(i).unwrap()).collect::<std::vec::Vec<_>>(), [&b"a"[..], b"a1", b"b2", b"c3"]);
+        assert_eq!((0..4).map(|i| v.get(i).unwrap()).collect::<std::vec::Vec<_>>(), [&b"c3"[..], b"a1", b"b2", b"a"]);
         let p = v.into_c_strv().unwrap();
         // SAFETY: a NULL-terminated array of 4 strings we own.
         unsafe {

@@ -7,8 +7,6 @@
 
 // The ground floor, shared by every family.
 mod bytes;
-// Shared by both halves of sd-login: some helpers (read_file, Strv::sort) serve the process half.
-#[allow(dead_code)]
 mod cbuf;
 mod cmsg;
 mod env;

@@ -684,3 +684,33 @@ pub fn close_raw(fd: c_int) {
     // SAFETY: closing a number cannot violate memory safety; the caller gives it up.
     unsafe { libc::close(fd) };
 }
+
+// ---- sd-login, processes and peers (src/login/pid.rs) ----
+
+/// statfs(2)'s f_type for `path`: which file system is mounted there.
+pub fn statfs_type(path: &CStr) -> Result<i64> {
+    // SAFETY: an all-zero statfs is a valid out-buffer.
+    let mut st: libc::statfs = unsafe { core::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` writable.
+    check(unsafe { libc::statfs(path.as_ptr(), &mut st) })?;
+    Ok(st.f_type as i64)
+}
+
+/// The peer's credentials of a connected AF_UNIX socket (SO_PEERCRED), and the length the
+/// kernel reported for them.
+pub fn peer_cred(fd: c_int) -> Result<(libc::ucred, usize)> {
+    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let mut len = core::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes of the sizes given.
+    check(unsafe {
+        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, (&mut cred as *mut libc::ucred).cast(), &mut len)
+    })?;
+    Ok((cred, len as usize))
+}
+
+/// readlink(2) into `buf`: the number of bytes of the target placed there (cut short when the
+/// target is as long as `buf` or longer; the caller retries with more room).
+pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated; `buf` is writable for its length, which the kernel respects.
+    check_size(unsafe { libc::readlink(path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) })
+}

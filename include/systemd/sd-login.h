@@ -46,6 +46,199 @@ int sd_seat_can_multi_session(const char *seat) _sd_deprecated_;
 typedef struct sd_login_monitor sd_login_monitor;
 
 /*
+ Stores in `*session` (a new string the caller frees) the login session ID the process belongs to
+ (from a `session-ID.scope` in its cgroup path), for process `pid` (0: the caller). Returns 0, or
+ -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has
+ none, or no cgroup file system is mounted), or another negative errno.
+ */
+int sd_pid_get_session(pid_t pid, char **session);
+
+/*
+ Stores in `*unit` (a new string the caller frees) the system unit the process belongs to (the
+ first unit below the slices of its cgroup path, e.g. `foo.service`), for process `pid` (0: the
+ caller). Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process),
+ -ENODATA (the process has none, or no cgroup file system is mounted), or another negative errno.
+ */
+int sd_pid_get_unit(pid_t pid, char **unit);
+
+/*
+ Stores in `*unit` (a new string the caller frees) the unit inside a user's service manager
+ (`user@UID.service`) or login session that the process belongs to, for process `pid` (0: the
+ caller). Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process),
+ -ENODATA (the process has none, or no cgroup file system is mounted), or another negative errno.
+ */
+int sd_pid_get_user_unit(pid_t pid, char **unit);
+
+/*
+ Stores in `*name` (a new string the caller frees) the name of the machine (container or VM
+ registered with systemd-machined) whose scope unit the process is in, for process `pid` (0: the
+ caller). Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process),
+ -ENODATA (the process has none, or no cgroup file system is mounted), -ENOENT (no machine is
+ registered for its unit), or another negative errno.
+ */
+int sd_pid_get_machine_name(pid_t pid, char **name);
+
+/*
+ Stores in `*slice` (a new string the caller frees) the innermost slice the process is in
+ (`-.slice` when its cgroup path has none), for process `pid` (0: the caller). Returns 0, or
+ -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process has
+ none, or no cgroup file system is mounted), or another negative errno.
+ */
+int sd_pid_get_slice(pid_t pid, char **slice);
+
+/*
+ Stores in `*slice` (a new string the caller frees) the innermost slice inside a user's service
+ manager or login session that the process is in, for process `pid` (0: the caller). Returns 0,
+ or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such process), -ENODATA (the process
+ has none, or no cgroup file system is mounted), or another negative errno.
+ */
+int sd_pid_get_user_slice(pid_t pid, char **slice);
+
+/*
+ Stores in `*uid` the UID of the user whose slice (`user-UID.slice`) process `pid` (0: the
+ caller) is in. Returns 0, or -EINVAL (`pid` < 0 or a NULL out-pointer), -ESRCH (no such
+ process), -ENODATA (the process has none, or no cgroup file system is mounted), or another
+ negative errno.
+ */
+int sd_pid_get_owner_uid(pid_t pid, uid_t *uid);
+
+/*
+ Stores in `*cgroup` (a new string the caller frees) the cgroup path of process `pid` (0: the
+ caller) in the hierarchy systemd manages, as /proc/PID/cgroup gives it (not shifted by the
+ container's root), "/" for the root. Returns 0, or -EINVAL, -ESRCH, -ENODATA (no line for that
+ hierarchy), -ENOMEDIUM (no cgroup file system), or another negative errno.
+ */
+int sd_pid_get_cgroup(pid_t pid, char **cgroup);
+
+/*
+ As sd_pid_get_session(), for the process at the other end of the AF_UNIX socket `fd` (its
+ SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+ -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_session(int fd, char **session);
+
+/*
+ As sd_pid_get_unit(), for the process at the other end of the AF_UNIX socket `fd` (its
+ SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+ -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_unit(int fd, char **unit);
+
+/*
+ As sd_pid_get_user_unit(), for the process at the other end of the AF_UNIX socket `fd` (its
+ SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+ -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_user_unit(int fd, char **unit);
+
+/*
+ As sd_pid_get_machine_name(), for the process at the other end of the AF_UNIX socket `fd` (its
+ SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+ -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_machine_name(int fd, char **name);
+
+/*
+ As sd_pid_get_slice(), for the process at the other end of the AF_UNIX socket `fd` (its
+ SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+ -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_slice(int fd, char **slice);
+
+/*
+ As sd_pid_get_user_slice(), for the process at the other end of the AF_UNIX socket `fd` (its
+ SO_PEERCRED pid). Returns 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK,
+ -ENODATA (no peer process), -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_user_slice(int fd, char **slice);
+
+/*
+ As sd_pid_get_owner_uid(), for the process at the other end of the AF_UNIX socket `fd`. Returns
+ 0, or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process),
+ -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_owner_uid(int fd, uid_t *uid);
+
+/*
+ As sd_pid_get_cgroup(), for the process at the other end of the AF_UNIX socket `fd`. Returns 0,
+ or -EBADF (`fd` < 0), -EINVAL (a NULL out-pointer), -ENOTSOCK, -ENODATA (no peer process),
+ -ENXIO (the process has none), -ESRCH, or another negative errno.
+ */
+int sd_peer_get_cgroup(int fd, char **cgroup);
+
+/*
+ As sd_pid_get_session(), for the process the pidfd `pidfd` refers to; the answer is given only
+ if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+ (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+ process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+ namespace this process cannot see), the errors of that function, or another negative errno.
+ */
+int sd_pidfd_get_session(int pidfd, char **ret);
+
+/*
+ As sd_pid_get_unit(), for the process the pidfd `pidfd` refers to; the answer is given only if
+ the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` <
+ 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has
+ exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this
+ process cannot see), the errors of that function, or another negative errno.
+ */
+int sd_pidfd_get_unit(int pidfd, char **ret);
+
+/*
+ As sd_pid_get_user_unit(), for the process the pidfd `pidfd` refers to; the answer is given only
+ if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+ (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+ process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+ namespace this process cannot see), the errors of that function, or another negative errno.
+ */
+int sd_pidfd_get_user_unit(int pidfd, char **ret);
+
+/*
+ As sd_pid_get_machine_name(), for the process the pidfd `pidfd` refers to; the answer is given
+ only if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+ (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+ process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+ namespace this process cannot see), the errors of that function, or another negative errno.
+ */
+int sd_pidfd_get_machine_name(int pidfd, char **ret);
+
+/*
+ As sd_pid_get_slice(), for the process the pidfd `pidfd` refers to; the answer is given only if
+ the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF (`pidfd` <
+ 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the process has
+ exited and been reaped, before or during the call), -EREMOTE (it is in a pid namespace this
+ process cannot see), the errors of that function, or another negative errno.
+ */
+int sd_pidfd_get_slice(int pidfd, char **ret);
+
+/*
+ As sd_pid_get_user_slice(), for the process the pidfd `pidfd` refers to; the answer is given
+ only if the pidfd still refers to a live process of that pid afterwards. Returns 0, or -EBADF
+ (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a pidfd), -ESRCH (the
+ process has exited and been reaped, before or during the call), -EREMOTE (it is in a pid
+ namespace this process cannot see), the errors of that function, or another negative errno.
+ */
+int sd_pidfd_get_user_slice(int pidfd, char **ret);
+
+/*
+ As sd_pid_get_owner_uid(), for the process the pidfd `pidfd` refers to (checked again
+ afterwards). Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer),
+ -ENOTTY (not a pidfd), -ESRCH (the process has exited and been reaped, before or during the
+ call), -EREMOTE (it is in a pid namespace this process cannot see), the errors of that function,
+ or another negative errno.
+ */
+int sd_pidfd_get_owner_uid(int pidfd, uid_t *ret);
+
+/*
+ As sd_pid_get_cgroup(), for the process the pidfd `pidfd` refers to (checked again afterwards).
+ Returns 0, or -EBADF (`pidfd` < 0 or not open), -EINVAL (a NULL out-pointer), -ENOTTY (not a
+ pidfd), -ESRCH (the process has exited and been reaped, before or during the call), -EREMOTE (it
+ is in a pid namespace this process cannot see), the errors of that function, or another negative
+ errno.
+ */
+int sd_pidfd_get_cgroup(int pidfd, char **ret);
+
+/*
  Stores the state of `uid` ("offline", "lingering", "online", "active", "closing") in
  `*state` (free(3) it); a user without a state file is "offline". Returns 0, -EINVAL for a NULL
  `state` or an invalid uid, -EIO when the file has no STATE, or another negative errno.

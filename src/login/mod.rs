@@ -6,9 +6,11 @@
 
 pub mod ffi;
 
-// ==== processes, peers and pidfds ====
+// Processes, peers and pidfds: what a cgroup path says.
+pub mod cgroup;
+mod pid;
 
-// ==== users, sessions, seats, machines and the monitor ====
+// Users, sessions, seats, machines and the monitor: what logind's state files say.
 pub(crate) mod envfile;
 mod monitor;
 pub(crate) mod state;

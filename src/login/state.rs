@@ -21,11 +21,10 @@ pub const SEATS: &[u8] = b"/run/systemd/seats/";
 pub const MACHINES: &[u8] = b"/run/systemd/machines/";
 
 /// The session of the calling process, for the functions whose session (or seat) argument is
-/// NULL: 252 asks sd_pid_get_session(0), which reads the caller's cgroup. That lives in the
-/// process half of sd-login (src/login/cgroup.rs, branch login-pid); until the two meet, a
-/// caller outside any session is what this answers, as 252 answers there (-ENODATA).
+/// NULL: what sd_pid_get_session(0) answers, from the caller's cgroup (-ENODATA outside any
+/// session), as 252 asks it.
 fn caller_session() -> Result<CBuf> {
-    Err(ENODATA)
+    super::pid::public_errno(super::pid::pid_get(0, super::pid::Query::Session))
 }
 
 /// `dir` + `name`, NUL-terminated.

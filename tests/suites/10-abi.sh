@@ -10,7 +10,7 @@
 #      followed by 253, 254, exactly as libsystemd.sym has them; a binary that needs every node
 #      of the system chain (linked against a stub) loads on ours
 #   e. no unwinding machinery (_Unwind_*, __cxa_*, personality routines, .gcc_except_table,
-#      libgcc_s), panic sites reported; size <= 128 KiB
+#      libgcc_s), panic sites reported; size <= 128 KiB (64 KiB before sd-login)
 #   f. a binary built against the system library runs on ours (LD_BIND_NOW=1), no "no version
 #      information", ldd -v resolves every version to ours, /proc/self/maps shows ours
 #   g. libsystemd.a: defines only the listed sd_* globals, references nothing libc lacks, and a

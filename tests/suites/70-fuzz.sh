@@ -7,10 +7,13 @@
 # Prints each target's coverage (libFuzzer's final "cov: … ft: …" line).
 #
 # SDLITE_FUZZ_SECONDS (default 60) per target; two targets run at a time (one per core), so
-# the sixth target (journal) shares the last slot with notify_socket and adds no wall time.
+# the sixth target (journal) shares a slot with notify_socket; sd-login's two (cgroup_path, the
+# cgroup-path parser, and cgroup_file, the /proc/PID/cgroup reader, both against
+# libsystemd-shared-252.so) share a fourth.
 # notify_socket runs in private network/mount/pid namespaces (fuzz/run.sh), journal in a private
 # mount namespace it makes itself at start-up (its fake journald at /run/systemd/journal/socket):
-# both need root and are skipped (failed under CI=true) without namespaces.
+# cgroup_file in one with its own cgroup mounts and a file over its /proc/PID/cgroup: these three
+# need root and are skipped (failed under CI=true) without namespaces.
 # The build goes to $SDLITE_BUILD/fuzz-target; the committed corpus is only read.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
@@ -35,12 +38,13 @@ pass "built the fuzz targets in $((SECONDS - start)) s ($FUZZ_TARGET_DIR)"
 mapfile -t targets < <("$run" list)
 if ! unshare --net --mount --pid --fork --mount-proc true 2>"$T/unshare.err"; then
     if [ "${CI:-}" = true ]; then
-        fail "notify_socket and journal need private namespaces: $(cat "$T/unshare.err") (CI=true: not skipped)"
+        fail "notify_socket, journal and cgroup_file need private namespaces: $(cat "$T/unshare.err") (CI=true: not skipped)"
     else
-        info "SKIP notify_socket and journal: cannot make private namespaces ($(cat "$T/unshare.err"))"
+        info "SKIP notify_socket, journal and cgroup_file: cannot make private namespaces ($(cat "$T/unshare.err"))"
     fi
     targets=("${targets[@]/notify_socket/}")
     targets=("${targets[@]/journal/}")
+    targets=("${targets[@]/cgroup_file/}")
 fi
 
 # The harness itself: with SDLITE_FUZZ_SELFTEST every comparison fails; the run must fail,

@@ -126,6 +126,9 @@ stress-jchurn         stress/jchurn.c                      sys    3000,300,norss
 journal-signal        journal-signal.c                     sys    2000               -     SKIP               strict
 login-state-diff      login/state-diff.c                   sys    quick              diff  quick              strict
 login-uses-every-decl login/uses-every-declaration.c       sd     -                  -     -                  strict
+login-pid-basics      login/login-pid-diff.c               sys    basics             diff  basics             strict
+login-pid-pids        login/login-pid-diff.c               sys    pids,self=0,init=1 diff  pids,self=0,init=1 strict
+login-pidfd-errors    login/login-pid-diff.c               sys    pidfd-errors       -     SKIP               strict
 EOF
 )
 
@@ -216,7 +219,10 @@ while read -r name src link args diffp vgargs strict; do
     # ------------------------------------------------------------ c. valgrind on sdlite
     [ "${SDLITE_SAN_SKIP_VALGRIND:-0}" = 1 ] && continue
     if [ "$vgargs" = SKIP ]; then
-        info "$name: not under valgrind (timing-driven: blocked senders, signals); the ASan run above, 72-stress and 73 cover it"
+        case $name in
+            login-pidfd-errors) info "$name: not under valgrind (it has no pidfd_open(2), syscall 434); the ASan run above covers it" ;;
+            *) info "$name: not under valgrind (timing-driven: blocked senders, signals); the ASan run above, 72-stress and 73 cover it" ;;
+        esac
         continue
     fi
     mapfile -t V < <(args_of "$vgargs")

@@ -91,4 +91,34 @@ else
         diff "$T/sref.out" "$T/sdbg.out" | grep '^[<>]' | head -n 20 | sed 's/^/      /'
     fi
 fi
+
+# sd-login's process side: c-tests/login/login-pid-diff.c's fixed cases (pids, NULL pointers,
+# peers, the pidfd errors) on the debug build; its crafted cgroup files are 24-diff-login-pid's
+# (run with SDLITE_BUILD=build/debug, it passes too).
+if [ -f /usr/include/systemd/sd-login.h ] &&
+    env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -O1 -g -Wall -o "$T/login-pid-diff" \
+        "$SDLITE_ROOT/c-tests/login/login-pid-diff.c" -lsystemd 2>"$T/cc-login.log"; then
+    lrun() { # OUT LD_LIBRARY_PATH ARGS...
+        local out=$1 llp=$2
+        shift 2
+        (cd "$T" && env -u LD_PRELOAD LD_LIBRARY_PATH="$llp" timeout 300 "$T/login-pid-diff" "$@" >"$out" 2>>"$T/login.err")
+    }
+    lrun "$T/login.ref" "" basics
+    lrun "$T/login.dbg" "$DEBUG_LIB" basics
+    rc=$?
+    if [ $rc -eq 0 ] && cmp -s "$T/login.ref" "$T/login.dbg"; then
+        pass "login-pid-diff basics: $(wc -l <"$T/login.ref") lines on the debug build, identical to libsystemd 252's, no abort"
+    else
+        fail "login-pid-diff basics on the debug build: exit $rc, $(diff "$T/login.ref" "$T/login.dbg" | grep -c '^[<>]') lines differ"
+    fi
+    lrun "$T/login.pidfd" "$DEBUG_LIB" pidfd-errors
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q '^reaped-child unit -> -ESRCH' "$T/login.pidfd"; then
+        pass "login-pid-diff pidfd-errors on the debug build: exit 0 ($(wc -l <"$T/login.pidfd") lines)"
+    else
+        fail "login-pid-diff pidfd-errors exits $rc on the debug build: $(tail -n 3 "$T/login.err")"
+    fi
+else
+    info "SKIP login-pid-diff: no /usr/include/systemd/sd-login.h or it does not build: $(head -n 3 "$T/cc-login.log" 2>/dev/null)"
+fi
 finish
