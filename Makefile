@@ -31,7 +31,7 @@ TEST_DEPS    := libsystemd-dev pkg-config gcc g++ strace python3 python3-systemd
                 python3-pip python3-venv python3-setuptools python3-wheel procps \
                 liblinux-systemd-perl libffi-platypus-perl libexporter-tiny-perl libanyevent-perl util-linux \
                 valgrind dbus-daemon libdbus-1-dev dbus-bin bsdutils pgbouncer irqbalance rsyslog systemd \
-                s6 runit
+                s6 runit polkitd binutils
 
 .PHONY: all rust install uninstall check test deps header clean quickstart demo
 
