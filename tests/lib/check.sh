@@ -15,6 +15,10 @@
 #                                    reference), exit 1 without sdlite's build; sets SYSDIR (the
 #                                    reference's directory), SYS_REAL and SO_REAL (real paths of
 #                                    the reference and of sdlite's libsystemd.so.0)
+# and, for the differential C suites (after need_reference_and_build and `scratch T`; below):
+#   build_against_reference PROG SRC SYMBOL [FLAGS...], lib_used ERRFILE, reference_runs PROG
+#   RUNS, sdlite_run PROG, reference_complete PROG MIN, reference_row PROG LINE DESCRIPTION,
+#   same_as_reference PROG OUT LABEL
 
 export LC_ALL=C
 CHECK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -74,6 +78,31 @@ need_reference_and_build() {
     SO_REAL=$(readlink -f "$SDLITE_BUILD/libsystemd.so.0")
 }
 
+# Differential programs, the build: c-tests/SRC into $T/PROG against the system header and
+# -lsystemd (no search path from the environment; -std=gnu11 -O2 -Wall -Wextra, then FLAGS), its
+# compiler warnings shown; then it must need libsystemd.so.0 and import SYMBOL (NAME@VERSION)
+# from it. Returns 1 after a failure line when it cannot be built.
+build_against_reference() { # PROG SRC SYMBOL [FLAGS...]
+    local p=$1 src=$2 sym=$3
+    shift 3
+    if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -std=gnu11 -O2 -Wall -Wextra "$@" -o "$T/$p" \
+        "$SDLITE_ROOT/c-tests/$src" -L"$SYSDIR" -lsystemd 2>"$T/$p.cc.err"; then
+        cat "$T/$p.cc.err"
+        fail "building c-tests/$src against the system header and -lsystemd"
+        return 1
+    fi
+    if [ -s "$T/$p.cc.err" ]; then
+        info "compiler warnings:"
+        sed 's/^/     /' "$T/$p.cc.err"
+    fi
+    if readelf -dW "$T/$p" | grep -q 'NEEDED.*\[libsystemd\.so\.0\]' &&
+        readelf -W --dyn-syms "$T/$p" | grep -qF " $sym"; then
+        pass "$p built against the system header, imports $sym from libsystemd.so.0"
+    else
+        fail "$p does not import $sym from libsystemd.so.0"
+    fi
+}
+
 # What a test program says it mapped: its "libsystemd: PATH" line on stderr (report_library()).
 lib_used() { sed -n 's/^libsystemd: //p' "$1" | head -n1; }
 
@@ -109,6 +138,41 @@ reference_runs() { # PROG RUNS
             info "$p: some cases cannot be set up here; they are compared as such"
         fi
     fi
+}
+
+# Differential programs, the run on sdlite: the suite's `run PROG $T/PROG.sd.out $T/PROG.sd.err
+# LD_LIBRARY_PATH=$SDLITE_BUILD` (its run takes env assignments after ERR). It must map $SO_REAL
+# (else a failure line, return 1) and exit 0 (else a failure line; the comparison then shows
+# where it stopped); then a pass: the same binary ran on both libraries.
+sdlite_run() { # PROG
+    local p=$1 rc used
+    run "$p" "$T/$p.sd.out" "$T/$p.sd.err" LD_LIBRARY_PATH="$SDLITE_BUILD"
+    rc=$?
+    used=$(lib_used "$T/$p.sd.err")
+    if [ "$used" != "$SO_REAL" ]; then
+        cat "$T/$p.sd.err"
+        fail "sdlite run mapped '$used', not $SO_REAL"
+        return 1
+    fi
+    [ $rc = 0 ] || { head -n 20 "$T/$p.sd.err"; fail "run on sdlite exited $rc (0 on the system library)"; }
+    pass "the same binary ran on $SYS_REAL and on $SO_REAL"
+}
+
+# Differential programs whose output ends with a "# end" line and has "## " sections: the
+# reference run $T/PROG.ref1.out got to its end, with more than MIN lines.
+reference_complete() { # PROG MIN
+    local ref=$T/$1.ref1.out lines
+    lines=$(wc -l <"$ref")
+    if tail -n1 "$ref" | grep -qx '# end' && [ "$lines" -gt "$2" ]; then
+        pass "the reference run is complete ($lines lines, $(grep -c '^## ' "$ref") sections)"
+    else
+        fail "the reference run is incomplete ($lines lines)"
+    fi
+}
+
+# Differential programs, a row as 252 gives it: LINE, whole, must be in $T/PROG.ref1.out.
+reference_row() { # PROG LINE DESCRIPTION
+    if grep -qxF -- "$2" "$T/$1.ref1.out"; then pass "252 row: $3"; else fail "252 row missing: $3 ('$2')"; fi
 }
 
 # Differential programs, the verdict: OUT (PROG's output on LABEL) against the reference run

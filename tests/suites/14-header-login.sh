@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # 14-header-login.sh -- include/systemd/sd-login.h (cbindgen from src/login/ffi.rs with
 # cbindgen/login.toml) against systemd 252's, for code written for systemd's header:
-#   a. c-tests/login/uses-every-declaration.c (every function of the state half through a
-#      pointer of its exact type, the sd_login_monitor typedef, sd_login_monitor_unrefp with
-#      __attribute__((cleanup))) compiles unchanged with gcc -std=c99/gnu11/c2x and g++
-#      -std=c++11/c++17/c++20, -Wall -Wextra -Werror, with -pedantic and stricter warnings: every
-#      row systemd's header passes, ours passes; the header alone also as c89/gnu89
+#   a. c-tests/login/uses-every-declaration.c (every function of both halves through a pointer
+#      of its exact type: the state half's 36, the process half's 8 sd_pid_get_* and 8
+#      sd_peer_get_*, and with ours the 8 sd_pidfd_get_* of systemd 254, which 252's header lacks:
+#      compiled against systemd's with -DSDLITE_TEST_SYSTEMD_252, as 11-header does; the
+#      sd_login_monitor typedef, sd_login_monitor_unrefp with __attribute__((cleanup))) compiles
+#      unchanged with gcc -std=c99/gnu11/c2x and g++ -std=c++11/c++17/c++20, -Wall -Wextra
+#      -Werror, with -pedantic and stricter warnings: every row systemd's header passes, ours
+#      passes; the header alone also as c89/gnu89. Without the macro, systemd's header fails on
+#      the sd_pidfd_get_* uses and on nothing else.
 #   b. both headers in one translation unit, both orders, C and C++: the shared include guard
 #      foosdloginhfoo makes the second a no-op; ours and then systemd's _sd-common.h (through
 #      its sd-journal.h): no macro clash (_sd_deprecated_, _SD_DEFINE_POINTER_CLEANUP_FUNC)
 #   c. sd_seat_can_multi_session is deprecated in ours as in systemd's (-Werror=deprecated-declarations)
-#   d. built against ours and linked to our library, the program runs and its checks pass
+#   d. built against ours and linked to our library, the program runs and its 66 checks pass: 35
+#      of the state half; for the process half, pid 0 against /proc/self/cgroup (cgroup, slice,
+#      unit: 3), each of the 8 functions for getpid(), a socketpair peer and a pidfd of self
+#      against pid 0 (24), and 4 refusals (-EINVAL, -EBADF)
 # Prototypes themselves are compared by 11-header (all headers).
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed.
 set -u
@@ -46,7 +53,7 @@ rows=(
 for row in "${rows[@]}"; do
     read -ra cmd <<<"$row"
     sys=ok ours=ok
-    "${cmd[@]}" -I"$T/sys" -fsyntax-only "$PROG" 2>/dev/null || sys=FAIL
+    "${cmd[@]}" -I"$T/sys" -DSDLITE_TEST_SYSTEMD_252 -fsyntax-only "$PROG" 2>/dev/null || sys=FAIL
     "${cmd[@]}" -I"$OURS_DIR" -fsyntax-only "$PROG" 2>"$T/err" || ours=FAIL
     if [ $ours = ok ]; then
         pass "uses-every-declaration.c: $row (systemd's header: $sys)"
@@ -56,6 +63,17 @@ for row in "${rows[@]}"; do
         fail "uses-every-declaration.c: $row fails with ours, passes with systemd's: $(head -3 "$T/err")"
     fi
 done
+# The guard hides the sd_pidfd_get_* forms and nothing else: without it, systemd 252's header
+# fails on exactly the 8 pointers to them (and on their uses).
+gcc -std=gnu11 -I"$T/sys" -fsyntax-only "$PROG" 2>"$T/err"
+undeclared=$(grep -oE "sd_[a-z_]+.{1,3} undeclared" "$T/err" | grep -oE '^sd_[a-z_]+' | sort -u)
+others=$(grep ' error: ' "$T/err" | grep -cvE "sd_pidfd_get_[a-z_]+.{1,3} undeclared")
+if [ "$(wc -w <<<"$undeclared")" = 8 ] && ! grep -qv '^sd_pidfd_get_' <<<"$undeclared" && [ "$others" = 0 ]; then
+    pass "without -DSDLITE_TEST_SYSTEMD_252, systemd 252's header lacks only the 8 sd_pidfd_get_* the program uses"
+else
+    head -n 10 "$T/err"
+    fail "without -DSDLITE_TEST_SYSTEMD_252 against systemd 252's header: expected errors on the 8 sd_pidfd_get_* only; undeclared: $(tr '\n' ' ' <<<"$undeclared")"
+fi
 for std in c89 gnu89; do
     sys=ok ours=ok
     printf '#include <systemd/sd-login.h>\n' >"$T/alone.c"
@@ -105,7 +123,13 @@ fi
 # ------------------------------------------------------------------ d. run on our library
 if gcc -std=gnu11 "${W[@]}" -I"$OURS_DIR" -o "$T/prog" "$PROG" -L"$SDLITE_BUILD" -Wl,-rpath,"$SDLITE_BUILD" -lsystemd 2>"$T/err"; then
     if out=$("$T/prog" 2>&1); then
-        pass "uses-every-declaration ran on sdlite: $(grep -c '^ok' <<<"$out") checks ok"
+        n=$(grep -c '^ok' <<<"$out")
+        if [ "$n" = 66 ]; then
+            pass "uses-every-declaration ran on sdlite: $n checks ok"
+        else
+            grep '^note:' <<<"$out" | sed 's/^/     /'
+            fail "uses-every-declaration ran on sdlite: $n checks ok, not the 66 it has"
+        fi
     else
         grep -v '^ok' <<<"$out" | sed 's/^/     /'
         fail "uses-every-declaration failed on sdlite"

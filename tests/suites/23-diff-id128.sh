@@ -32,64 +32,30 @@ need_reference_and_build
 scratch T
 chmod 755 "$T" # the uid-65534 case reads below it
 PROG=id128-diff
-bin=$T/$PROG
 
 # ------------------------------------------------------------ build against the system
-if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -std=gnu11 -O2 -Wall -Wextra -pthread -o "$bin" \
-    "$SDLITE_ROOT/c-tests/id128/$PROG.c" -L"$SYSDIR" -lsystemd 2>"$T/cc.err"; then
-    cat "$T/cc.err"
-    fail "building c-tests/id128/$PROG.c against the system header and -lsystemd"
-    finish
-fi
-[ -s "$T/cc.err" ] && { info "compiler warnings:"; sed 's/^/     /' "$T/cc.err"; }
-if readelf -dW "$bin" | grep -q 'NEEDED.*\[libsystemd\.so\.0\]' &&
-    readelf -W --dyn-syms "$bin" | grep -q 'sd_id128_get_boot_app_specific@LIBSYSTEMD_240'; then
-    pass "$PROG built against /usr/include/systemd/sd-id128.h, imports versioned sd_id128_* symbols from libsystemd.so.0"
-else
-    fail "$PROG does not import versioned sd_id128_* symbols from libsystemd.so.0"
-fi
+build_against_reference "$PROG" "id128/$PROG.c" sd_id128_get_boot_app_specific@LIBSYSTEMD_240 -pthread || finish
 
-# run LABEL [env assignments...]: a fresh scratch dir (the same path each time)
+# run PROG OUT ERR [env assignments...]: a fresh scratch dir (the same path each time); for
+# reference_runs and sdlite_run (check.sh)
 run() {
-    local label=$1
-    shift
+    local p=$1 out=$2 err=$3
+    shift 3
     rm -rf "$T/run"
     mkdir -m 755 "$T/run"
-    (cd "$T" && env -u LD_LIBRARY_PATH -u LD_PRELOAD -u INVOCATION_ID "$@" timeout 300 "$bin" "$T/run" \
-        >"$T/out.$label" 2>"$T/err.$label" </dev/null)
+    (cd "$T" && env -u LD_LIBRARY_PATH -u LD_PRELOAD -u INVOCATION_ID "$@" timeout 300 "$T/$p" "$T/run" \
+        >"$out" 2>"$err" </dev/null)
 }
-lib_of() { sed -n 's/^libsystemd: //p' "$T/err.$1" | head -n1; }
+REF=$T/$PROG.ref1.out SD=$T/$PROG.sd.out
 
-for label in sys sys2; do
-    run $label
-    rc=$?
-    [ $rc = 0 ] || { head -n 20 "$T/err.$label"; fail "run on the system library exited $rc"; finish; }
-    [ "$(lib_of $label)" = "$SYS_REAL" ] || { fail "$label run mapped '$(lib_of $label)', not $SYS_REAL"; finish; }
-done
-if cmp -s "$T/out.sys" "$T/out.sys2"; then
-    pass "two runs on the system library agree ($(wc -l <"$T/out.sys") lines)"
-else
-    diff -u "$T/out.sys" "$T/out.sys2" | head -n 40
-    fail "the reference output is not deterministic: the test is broken, not sdlite"
-fi
-run sd LD_LIBRARY_PATH="$SDLITE_BUILD"
-rc=$?
-[ "$(lib_of sd)" = "$SO_REAL" ] || { cat "$T/err.sd"; fail "sdlite run mapped '$(lib_of sd)', not $SO_REAL"; finish; }
-[ $rc = 0 ] || { head -n 20 "$T/err.sd"; fail "run on sdlite exited $rc (0 on the system library)"; }
-pass "the same binary ran on $SYS_REAL and on $SO_REAL"
-
-lines=$(wc -l <"$T/out.sys")
-head -n1 "$T/out.sys" | sed 's/^# /  .. /'
-if tail -n1 "$T/out.sys" | grep -qx '# end' && [ "$lines" -gt 1000 ]; then
-    pass "the reference run is complete ($lines lines, $(grep -c '^## ' "$T/out.sys") sections)"
-else
-    fail "the reference run is incomplete ($lines lines)"
-fi
+reference_runs "$PROG" 2 || finish
+pass "two runs on the system library agree ($(wc -l <"$REF") lines)"
+sdlite_run "$PROG" || finish
+head -n1 "$REF" | sed 's/^# /  .. /'
+reference_complete "$PROG" 1000
 
 # ------------------------------------------------------------ a few rows as 252 gives them
-row() { # LINE DESCRIPTION: LINE must be in the reference output
-    if grep -qxF -- "$1" "$T/out.sys"; then pass "252 row: $2"; else fail "252 row missing: $2 ('$1')"; fi
-}
+row() { reference_row "$PROG" "$@"; } # LINE DESCRIPTION
 row 'from_string valid "3D1219C7-C4C5-404A-AA1F-6D2A48ADFDA4" | -> 0 3d1219c7c4c5404aaa1f6d2a48adfda4 | ret=NULL -> 0' \
     "upper-case UUID form parses"
 row 'from_string invalid "3d1219c7c4c5-404a-aa1f-6d2a48adfda4" | -> -EINVAL untouched | ret=NULL -> -EINVAL' \
@@ -97,7 +63,7 @@ row 'from_string invalid "3d1219c7c4c5-404a-aa1f-6d2a48adfda4" | -> -EINVAL unto
 row 'string_equal NULL 0102030405060708090a0b0c0d0e0f10 | -> 0' "string_equal(NULL) is 0, not an error"
 row 'randomize x2000 | nonzero returns 0, not v4 0, duplicates 0, errno changed 0, bits always/never set 6, bits set in 40-60% 122' \
     "randomize: v4 UUIDs, all different, the 122 random bits balanced"
-if grep -q '^# id128-diff: namespaces yes' "$T/out.sys"; then
+if grep -q '^# id128-diff: namespaces yes' "$REF"; then
     row 'file uninitialized\n | get_machine -> -ENOPKG untouched' '"uninitialized\n" machine-id is -ENOPKG'
     row 'file zeros plain\n | get_machine -> -ENOMEDIUM untouched' 'an all-zero machine-id is -ENOMEDIUM'
     row 'file zeros uuid\n | get_boot -> 0 00000000000000000000000000000000' 'an all-zero boot_id is returned as it is'
@@ -108,7 +74,7 @@ if grep -q '^# id128-diff: namespaces yes' "$T/out.sys"; then
     row 'file uninitialized\n | machine_app_specific(0102030405060708090a0b0c0d0e0f10) -> -ENOPKG untouched' \
         'app-specific IDs pass on the machine ID errors'
 fi
-if grep -q '^invocation key 16 bytes, allowed' "$T/out.sys"; then
+if grep -q '^invocation key 16 bytes, allowed' "$REF"; then
     row 'invocation key 16 bytes, view only | get_invocation -> -ENXIO untouched [EACCES]' \
         'an unsearchable key is "no invocation ID"'
     row 'invocation key 16 bytes, default perms | get_invocation -> -EPERM untouched [0]' \
@@ -116,8 +82,8 @@ if grep -q '^invocation key 16 bytes, allowed' "$T/out.sys"; then
 fi
 
 # ------------------------------------------------------------ the comparison
-grep -v '^~ ' "$T/out.sys" >"$T/cmp.sys"
-grep -v '^~ ' "$T/out.sd" >"$T/cmp.sd"
+grep -v '^~ ' "$REF" >"$T/cmp.sys"
+grep -v '^~ ' "$SD" >"$T/cmp.sd"
 compared=$(wc -l <"$T/cmp.sys")
 if cmp -s "$T/cmp.sys" "$T/cmp.sd"; then
     pass "stdout byte-identical on libsystemd 252 and sdlite ($compared lines compared)"
@@ -130,14 +96,14 @@ fi
 # expect LABEL-PREFIX 252-LINE SDLITE-LINE DESCRIPTION (only when the section ran)
 expect() {
     local prefix=$1 want_sys=$2 want_sd=$3 what=$4
-    grep -qF -- "$prefix" "$T/out.sys" || return 0
-    if grep -qxF -- "$want_sys" "$T/out.sys" && grep -qxF -- "$want_sd" "$T/out.sd"; then
+    grep -qF -- "$prefix" "$REF" || return 0
+    if grep -qxF -- "$want_sys" "$REF" && grep -qxF -- "$want_sd" "$SD"; then
         pass "deliberate difference: $what"
     else
         fail "deliberate difference '$what' not as expected:"
-        info "252:    $(grep -F -- "$prefix" "$T/out.sys" | head -n1)"
+        info "252:    $(grep -F -- "$prefix" "$REF" | head -n1)"
         info "        expected $want_sys"
-        info "sdlite: $(grep -F -- "$prefix" "$T/out.sd" | head -n1)"
+        info "sdlite: $(grep -F -- "$prefix" "$SD" | head -n1)"
         info "        expected $want_sd"
     fi
 }
@@ -157,12 +123,12 @@ expect '~ invocation key 1 byte' \
     '~ invocation key 1 byte, again with INVOCATION_ID=<unset> | get_invocation -> 0 5f000000000000000000000000000000' \
     '~ invocation key 1 byte, again with INVOCATION_ID=<unset> | get_invocation -> -EIO untouched [0]' \
     "a 1-byte invocation key is -EIO every time (252: 0 and a mostly-zero ID the second time)"
-if [ "$(grep -c '^~ ' "$T/out.sys")" != "$(grep -c '^~ ' "$T/out.sd")" ]; then
+if [ "$(grep -c '^~ ' "$REF")" != "$(grep -c '^~ ' "$SD")" ]; then
     fail "the two runs have different numbers of '~' lines"
 fi
 
 # ------------------------------------------------------------ what could not run here
-missing=$(grep -h ' | unavailable' "$T/out.sys" | sed 's/^/     /')
+missing=$(grep -h ' | unavailable' "$REF" | sed 's/^/     /')
 if [ -n "$missing" ]; then
     printf '%s\n' "$missing"
     [ "$CHECK_FAILED" -gt 0 ] && finish

@@ -44,17 +44,7 @@ scratch T
 chmod 755 "$T"
 bin=$T/login-pid-diff
 
-if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -std=gnu11 -O2 -Wall -Wextra -o "$bin" \
-    "$SDLITE_ROOT/c-tests/login/login-pid-diff.c" -L"$SYSDIR" -lsystemd 2>"$T/cc.err"; then
-    cat "$T/cc.err"
-    fail "building c-tests/login/login-pid-diff.c against the system header and -lsystemd"
-    finish
-fi
-if readelf -W --dyn-syms "$bin" | grep -q 'sd_pid_get_user_slice@LIBSYSTEMD_220'; then
-    pass "login-pid-diff built against /usr/include/systemd/sd-login.h, imports versioned sd_pid_get_* symbols"
-else
-    fail "login-pid-diff does not import versioned sd_pid_get_* symbols from libsystemd.so.0"
-fi
+build_against_reference login-pid-diff login/login-pid-diff.c sd_pid_get_user_slice@LIBSYSTEMD_220 || finish
 
 # probe LIB ARGS...: run the probe on the system library (sys) or sdlite (sd); stdout only.
 probe() {
@@ -230,40 +220,10 @@ cat >"$T/inner.sh" <<'EOF'
 set -eu
 layout=$1 pid1=$2 casedirs=$3 bin=$4 build=$5 out=$6
 shift 6
-mount_layout() {
-    case $layout in
-        host) ;;
-        unified) mount -n -t cgroup2 none /sys/fs/cgroup ;;
-        hybrid)
-            mount -n -t tmpfs sdlite-cg /sys/fs/cgroup
-            mkdir /sys/fs/cgroup/unified /sys/fs/cgroup/systemd
-            mount -n -t cgroup2 none /sys/fs/cgroup/unified
-            mount -n -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd ;;
-        legacy)
-            mount -n -t tmpfs sdlite-cg /sys/fs/cgroup
-            mkdir /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
-            mount -n -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd ;;
-        v232)
-            mount -n -t tmpfs sdlite-cg /sys/fs/cgroup
-            mkdir /sys/fs/cgroup/systemd
-            mount -n -t cgroup2 none /sys/fs/cgroup/systemd ;;
-        sysfs) mount -n --bind /sys/kernel /sys/fs/cgroup ;;
-        tmpfs-empty) mount -n -t tmpfs sdlite-cg /sys/fs/cgroup ;;
-        tmpfs-dir)
-            mount -n -t tmpfs sdlite-cg /sys/fs/cgroup
-            mkdir /sys/fs/cgroup/systemd ;;
-    esac
-}
-mount_layout
-# A tmpfs of our own for the machine links, never a write into the host's /run.
-if [ -d /run/systemd/machines ]; then
-    mount -n -t tmpfs sdlite-machines /run/systemd/machines
-else
-    mount -n -t tmpfs sdlite-run /run
-    mkdir -p /run/systemd/machines
-fi
-ln -s foo '/run/systemd/machines/unit:machine-foo.scope'
-ln -s qemu-1-vm '/run/systemd/machines/unit:machine-qemu\x2d1\x2dvm.scope'
+. "$SDLITE_ROOT/tests/lib/login.sh" # the layouts and the machine links, shared with 33
+login_cgroup_layout "$layout"
+# A tmpfs of our own for the machine links (tests/lib/login.sh), two more of them here.
+login_machines
 ln -s 'odd target/with "quotes"' '/run/systemd/machines/unit:odd.service'
 mkdir '/run/systemd/machines/unit:a.service'
 [ "$pid1" = - ] || mount -n --bind "$pid1" /proc/1/cgroup
@@ -285,14 +245,19 @@ labels+=("$@" init=1)
 env -u LD_PRELOAD -u LD_LIBRARY_PATH "$bin" pids "${labels[@]}" >"$out.sys" 2>>"$out.err"
 env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" pids "${labels[@]}" >"$out.sd" 2>>"$out.err"
 env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" pidfds "${labels[@]}" >"$out.pidfd" 2>>"$out.err"
-# Once (VG=1): the sdlite run again under valgrind memcheck: no error, nothing leaked.
-if [ "${VG:-0}" = 1 ]; then
-    rc=0
+# memcheck NAME ARGS...: once (VG=1), the sdlite run of the probe with ARGS again under valgrind
+# memcheck (no error, nothing leaked): its log in $out.NAME, stdout in $out.NAME.out, exit status
+# in $out.NAME.rc.
+memcheck() {
+    local name=$1 rc=0
+    shift
+    [ "${VG:-0}" = 1 ] || return 0
     env -u LD_PRELOAD LD_LIBRARY_PATH="$build" valgrind -q --error-exitcode=99 --leak-check=full \
-        --errors-for-leak-kinds=definite,indirect --log-file="$out.vg" "$bin" pids "${labels[@]}" \
-        >"$out.vg.out" 2>>"$out.err" || rc=$?
-    echo "$rc" >"$out.vg.rc"
-fi
+        --errors-for-leak-kinds=definite,indirect --log-file="$out.$name" "$bin" "$@" \
+        >"$out.$name.out" 2>>"$out.err" || rc=$?
+    echo "$rc" >"$out.$name.rc"
+}
+memcheck vg pids "${labels[@]}"
 # Peers: one listening process per case (SO_PEERCRED gives a connecting socket its pid), its
 # /proc/PID/cgroup the case's file; all started first, then waited for (each writes its ready
 # file after listen()), then asked through sd_peer_get_*.
@@ -321,13 +286,7 @@ if [ "${PEERS:-0}" = 1 ]; then
     done
     env -u LD_PRELOAD -u LD_LIBRARY_PATH "$bin" peers "${peer_args[@]}" >"$out.peer.sys" 2>>"$out.err"
     env -u LD_PRELOAD LD_LIBRARY_PATH="$build" "$bin" peers "${peer_args[@]}" >"$out.peer.sd" 2>>"$out.err"
-    if [ "${VG:-0}" = 1 ]; then
-        rc=0
-        env -u LD_PRELOAD LD_LIBRARY_PATH="$build" valgrind -q --error-exitcode=99 --leak-check=full \
-            --errors-for-leak-kinds=definite,indirect --log-file="$out.vgp" "$bin" peers "${peer_args[@]}" \
-            >"$out.vgp.out" 2>>"$out.err" || rc=$?
-        echo "$rc" >"$out.vgp.rc"
-    fi
+    memcheck vgp peers "${peer_args[@]}"
 fi
 for p in "${sleepers[@]}"; do kill "$p"; done
 sleepers=()

@@ -27,60 +27,28 @@ need gcc readelf cmp diff
 need_reference_and_build
 scratch T
 PROG=state-diff
-bin=$T/$PROG
 
-if ! env -u LIBRARY_PATH -u CPATH -u C_INCLUDE_PATH gcc -std=gnu11 -O2 -Wall -Wextra -Wno-deprecated-declarations \
-    -o "$bin" "$SDLITE_ROOT/c-tests/login/$PROG.c" -L"$SYSDIR" -lsystemd 2>"$T/cc.err"; then
-    cat "$T/cc.err"
-    fail "building c-tests/login/$PROG.c against the system header and -lsystemd"
-    finish
-fi
-[ -s "$T/cc.err" ] && { info "compiler warnings:"; sed 's/^/     /' "$T/cc.err"; }
-if readelf -dW "$bin" | grep -q 'NEEDED.*\[libsystemd\.so\.0\]' &&
-    readelf -W --dyn-syms "$bin" | grep -q 'sd_login_monitor_new@LIBSYSTEMD_209'; then
-    pass "$PROG built against /usr/include/systemd/sd-login.h, imports versioned sd-login symbols"
-else
-    fail "$PROG does not import versioned sd-login symbols from libsystemd.so.0"
-fi
+build_against_reference "$PROG" "login/$PROG.c" sd_login_monitor_new@LIBSYSTEMD_209 -Wno-deprecated-declarations || finish
 
-run() { # LABEL [env assignments...]
-    local label=$1
-    shift
-    (cd "$T" && env -u LD_LIBRARY_PATH -u LD_PRELOAD "$@" timeout 300 "$bin" >"$T/out.$label" 2>"$T/err.$label" </dev/null)
+# run PROG OUT ERR [env assignments...]: one run of the program, for reference_runs (check.sh:
+# two runs on the system library that must agree) and, with LD_LIBRARY_PATH, on sdlite. A
+# reference run (no assignments) that exits 77 could not make its mount namespace: skip.
+run() {
+    local p=$1 out=$2 err=$3 rc
+    shift 3
+    (cd "$T" && env -u LD_LIBRARY_PATH -u LD_PRELOAD "$@" timeout 300 "$T/$p" >"$out" 2>"$err" </dev/null)
+    rc=$?
+    [ $rc = 77 ] && [ $# = 0 ] && skip_or_fail "no private mount namespace here ($(head -n1 "$out"))"
+    return $rc
 }
-lib_of() { sed -n 's/^libsystemd: //p' "$T/err.$1" | head -n1; }
 
-run sys
-rc=$?
-if [ $rc = 77 ]; then
-    skip_or_fail "no private mount namespace here ($(head -n1 "$T/out.sys"))"
-fi
-[ $rc = 0 ] || { head -n 20 "$T/err.sys"; fail "run on the system library exited $rc"; finish; }
-[ "$(lib_of sys)" = "$SYS_REAL" ] || { fail "run mapped '$(lib_of sys)', not $SYS_REAL"; finish; }
-run sys2
-if cmp -s "$T/out.sys" "$T/out.sys2"; then
-    pass "two runs on the system library agree ($(wc -l <"$T/out.sys") lines)"
-else
-    diff -u "$T/out.sys" "$T/out.sys2" | head -n 40
-    fail "the reference output is not deterministic: the test is broken, not sdlite"
-fi
-run sd LD_LIBRARY_PATH="$SDLITE_BUILD"
-rc=$?
-[ "$(lib_of sd)" = "$SO_REAL" ] || { cat "$T/err.sd"; fail "sdlite run mapped '$(lib_of sd)', not $SO_REAL"; finish; }
-[ $rc = 0 ] || { head -n 20 "$T/err.sd"; fail "run on sdlite exited $rc (0 on the system library)"; }
-pass "the same binary ran on $SYS_REAL and on $SO_REAL"
-
-lines=$(wc -l <"$T/out.sys")
-if tail -n1 "$T/out.sys" | grep -qx '# end' && [ "$lines" -gt 2000 ]; then
-    pass "the reference run is complete ($lines lines, $(grep -c '^## ' "$T/out.sys") sections)"
-else
-    fail "the reference run is incomplete ($lines lines)"
-fi
+reference_runs "$PROG" 2 || finish
+pass "two runs on the system library agree ($(wc -l <"$T/$PROG.ref1.out") lines)"
+sdlite_run "$PROG" || finish
+reference_complete "$PROG" 2000
 
 # ------------------------------------------------------------ a few rows as 252 gives them
-row() { # LINE DESCRIPTION: LINE must be in the reference output
-    if grep -qxF -- "$1" "$T/out.sys"; then pass "252 row: $2"; else fail "252 row missing: $2 ('$1')"; fi
-}
+row() { reference_row "$PROG" "$@"; } # LINE DESCRIPTION
 row 'uid_get_seats(1000, 0) -> 0 | NULL | count only -> 0' \
     "no logind: sd_uid_get_seats is 0 seats and a NULL array (what dbus-daemon asks on every connection)"
 row 'uid_get_state(1000) -> 0 | "offline"' "no logind: a user is offline"
@@ -100,11 +68,5 @@ row 'session file written in place: readable all=0 seat=0 session=0 uid=0 machin
 row 'after unref: fd of the first closed 1, fds +0' "monitor: unref closes the descriptor, none left"
 
 # ------------------------------------------------------------ the comparison
-compared=$(wc -l <"$T/out.sys")
-if cmp -s "$T/out.sys" "$T/out.sd"; then
-    pass "stdout byte-identical on libsystemd 252 and sdlite ($compared lines compared)"
-else
-    fail "stdout differs between libsystemd 252 (-) and sdlite (+): $(diff "$T/out.sys" "$T/out.sd" | grep -c '^[<>]') lines; first differences:"
-    diff -U0 "$T/out.sys" "$T/out.sd" | head -n 60 | sed 's/^/     /'
-fi
+same_as_reference "$PROG" "$T/$PROG.sd.out" "sdlite ($SO_REAL)"
 finish

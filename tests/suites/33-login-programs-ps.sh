@@ -60,26 +60,9 @@ cat >"$T/inner.sh" <<'EOF'
 set -eu
 layout=$1 paths=$2 out=$3
 shift 3
-case $layout in
-    unified) mount -n -t cgroup2 none /sys/fs/cgroup ;;
-    hybrid)
-        mount -n -t tmpfs sdlite-cg /sys/fs/cgroup
-        mkdir /sys/fs/cgroup/unified /sys/fs/cgroup/systemd
-        mount -n -t cgroup2 none /sys/fs/cgroup/unified
-        mount -n -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd ;;
-    legacy)
-        mount -n -t tmpfs sdlite-cg /sys/fs/cgroup
-        mkdir /sys/fs/cgroup/systemd
-        mount -n -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd ;;
-esac
-if [ -d /run/systemd/machines ]; then
-    mount -n -t tmpfs sdlite-machines /run/systemd/machines
-else
-    mount -n -t tmpfs sdlite-run /run
-    mkdir -p /run/systemd/machines
-fi
-ln -s foo '/run/systemd/machines/unit:machine-foo.scope'
-ln -s qemu-1-vm '/run/systemd/machines/unit:machine-qemu\x2d1\x2dvm.scope'
+. "$SDLITE_ROOT/tests/lib/login.sh" # the layouts and the machine links, shared with 24
+login_cgroup_layout "$layout"
+login_machines
 pids=()
 trap '[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null' EXIT
 for f in "$paths"/*; do
