@@ -109,7 +109,7 @@ static const char *const call_name[N_CALL] = {
 };
 static const char *const call_label[N_CALL] = {
         "sd_pid_get_unit(0)", "sd_pid_get_slice(0)", "sd_pid_get_cgroup(0)", "sd_peer_get_unit",
-        "sd_uid_get_state", "sd_session_get_uid", "sd_session_is_active", "sd_uid_get_seats(,0,NULL)",
+        "sd_uid_get_state", "sd_session_get_uid", "sd_session_is_active", "sd_uid_get_seats uid 0 NULL",
         "no logind: sd_uid_get_state", "no logind: session_get_uid", "no logind: session_is_active",
         "no logind: sd_uid_get_seats",
 };
@@ -838,6 +838,9 @@ int main(int argc, char **argv) {
                 usage();
         const char *mode = argv[i++];
 
+        for (int c = 0; c < N_CALL; c++)
+                if (strchr(call_label[c], ',') || strchr(call_name[c], ','))
+                        fatal("a call's name or label has a comma (they are CSV fields)");
         self_uid = getuid();
         self_pid = getpid();
         if (cgroup && cgroup_enter(cgroup) == 0)
