@@ -40,17 +40,19 @@ LABELS = {
 # build/libsystemd-unstripped.so, same code); libsystemd 252 is stripped, so only its system calls
 # are named.
 LOGIN_WHY = {
-    "process": "both libraries read `/proc/self/cgroup` and then `/proc/1/cgroup` (the root shift 252 makes, "
+    "process": "(`sd_pid_get_unit`, `sd_pid_get_slice`, `sd_peer_get_unit`) both libraries read `/proc/self/cgroup` and then `/proc/1/cgroup` (the root shift 252 makes, "
                "kept), and sdlite `statfs()`s `/sys/fs/cgroup` on every call (twice on a hybrid layout) where 252 "
                "caches the answer per thread; 252 also `fstat()`s each file and makes one `ioctl(TCGETS)` per line "
-               "(its line reader's `isatty()`); most of sdlite's own instructions are the `memset` that zeroes each "
-               "new 4 KiB read buffer, then the line search (`find_path`) and the unit-name checks",
-    "cgroup": "one file, no root shift for either library: sdlite's extra system calls are the `statfs()`s, "
+               "(its line reader's `isatty()`); most of sdlite's counted instructions are the `memset` that zeroes "
+               "its 8 KiB read buffer per file (`rep stosb`, which callgrind counts per byte: a few hundred cycles), "
+               "then the line search (`find_path`) and the unit-name checks",
+    "cgroup": "(`sd_pid_get_cgroup`) one file, no root shift for either library: sdlite's extra system calls are the `statfs()`s, "
               "252's the `fstat()` and one `ioctl(TCGETS)` per line",
-    "state": "both read the whole file (sdlite: `open`, two `read`s, `close`; 252 adds two `fstat()`s) and parse "
-             "it as an environment file; sdlite's instructions are its env-file parser (`parse_into`, about half), "
-             "the `memset` of the zeroed read buffer, the UTF-8 check of the value and malloc/free",
-    "none": "one `open` that fails, as the floor; the rest is making the path and the answer "
+    "state": "(the four state calls) both read the whole file (sdlite: `open`, two `read`s, `close`; 252 adds two `fstat()`s) and parse "
+             "it as an environment file; sdlite's instructions are its env-file parser (`parse_into`, about half, "
+             "~40 per byte of the file), the `memset` of its zeroed 8 KiB read buffer (counted per byte), the "
+             "UTF-8 check of the value and malloc/free",
+    "none": "(no logind) one `open` that fails, as the floor; the rest is making the path and the answer "
             "(`\"offline\"`, 0 seats, `-ENXIO`)",
 }
 
@@ -201,7 +203,7 @@ def login_section(w, calls, per_call, ratios, insn, sysc, setting, targets):
         ds = float(sysc[(worst_s, "sdlite")]["syscalls_per_call"]) - float(sysc[(worst_s, "libsystemd")]["syscalls_per_call"])
         targets.append(("sd-login: no more system calls than libsystemd per call",
                         f"{float(sysc[(worst_s, 'sdlite')]['syscalls_per_call']):g} vs "
-                        f"{float(sysc[(worst_s, 'libsystemd')]['syscalls_per_call']):g} ({worst_s})", ds <= 0))
+                        f"{float(sysc[(worst_s, 'libsystemd')]['syscalls_per_call']):g} ({worst_s}, the closest)", ds <= 0))
         none = [c for c in counted if c in LOGIN_NONE]
         if none:
             most = max(float(sysc[(c, "sdlite")]["syscalls_per_call"]) for c in none)
@@ -215,15 +217,21 @@ def login_section(w, calls, per_call, ratios, insn, sysc, setting, targets):
             sl = float(ratios[(c, "sdlite/libsystemd")]["median"])
             sf = float(ratios[(c, "sdlite/floor")]["median"])
             ns = [float(per_call[(c, k)]["median_ns"]) for k in METHODS]
-            if sl <= 1:
-                cmp = f"sdlite {ns[1]:.0f} ns, libsystemd {ns[2]:.0f} ns: {1 / sl:.2f}× faster"
-            else:
-                cmp = f"sdlite {ns[1]:.0f} ns, libsystemd {ns[2]:.0f} ns: sdlite is {sl:.2f}× slower"
+            verdict = f"{1 / sl:.2f}× faster" if sl <= 1 else f"sdlite is {sl:.2f}× slower"
+            counts = ""
             if c in counted:
-                cmp += (f", {insn[(c, 'sdlite')]:.0f} against {insn[(c, 'libsystemd')]:.0f} instructions and "
-                        f"{float(sysc[(c, 'sdlite')]['syscalls_per_call']):g} against "
-                        f"{float(sysc[(c, 'libsystemd')]['syscalls_per_call']):g} system calls")
-            w(f"- {LABELS[c]}: {cmp}; {sf:.2f} × the floor's {ns[0]:.0f} ns, because {LOGIN_WHY[login_group(c)]}.")
+                counts = (f"; {insn[(c, 'sdlite')]:.0f} against {insn[(c, 'libsystemd')]:.0f} instructions, "
+                          f"{float(sysc[(c, 'sdlite')]['syscalls_per_call']):g} against "
+                          f"{float(sysc[(c, 'libsystemd')]['syscalls_per_call']):g} system calls")
+            w(f"- {LABELS[c]}: sdlite {ns[1]:.0f} ns, libsystemd {ns[2]:.0f} ns, {verdict}{counts}; "
+              f"{sf:.2f} × the floor's {ns[0]:.0f} ns (why: {login_group(c)}, below).")
+        w("")
+        w("Why, from the system calls (strace) and sdlite's callgrind profile (its unstripped twin, the same "
+          "code; 252 is stripped):")
+        w("")
+        for g in ["process", "cgroup", "state", "none"]:
+            if any(login_group(c) == g for c in timed):
+                w(f"- {g}: {LOGIN_WHY[g]}.")
         w("")
 
 

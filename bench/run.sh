@@ -291,5 +291,5 @@ md=$out/RESULTS.md
 "$PY" "$here/report.py" "$out" "$md"
 if [ "$plot" = 1 ]; then
     "$PY" "$here/plot.py" "$out" "$out/ns-per-call.png"
-    echo "plot: $out/ns-per-call.png$([ "$journal" = 1 ] && echo ", $out/journal-ns-per-call.png")"
+    echo "plot: $out/ns-per-call.png$([ "$journal" = 1 ] && echo ", $out/journal-ns-per-call.png")$([ "$login" = 1 ] && echo ", $out/login-ns-per-call.png")"
 fi
