@@ -2,7 +2,8 @@
 # bench/run.sh: sdlite against Debian's libsystemd 252 against the floor, for sd_notify, the
 # journal's sending side and sd-login. Builds everything (the library too), runs every measurement, prints
 # the tables and the targets' PASS/MISS, writes bench/results/*.csv, the plots
-# (bench/results/ns-per-call.png, journal-ns-per-call.png) and bench/RESULTS.md.
+# (bench/results/ns-per-call.png, journal-ns-per-call.png, login-ns-per-call.png) and
+# bench/RESULTS.md.
 #
 #   bench/run.sh                 the full run (a few minutes on 2 cores)
 #   bench/run.sh --quick         a few rounds of everything (seconds; the timings are rough)
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
         --no-journal) journal=0 ;;
         --no-login) login=0 ;;
         --note) note=$2; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -142,13 +143,15 @@ if [ "$login" = 1 ]; then
 fi
 rm -f "$out/login-per-call.csv" "$out/login-ratios.csv" "$out/login-setting.txt"
 
+# before machine.txt is opened: it is a tracked file, and truncating it would make the tree dirty
+described=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "kernel: $(uname -sr)"
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) ($(nproc) cpus)"
     echo "glibc: $(ldd --version | head -1 | sed 's/^ldd //')"
     echo "libsystemd: $(dpkg-query -W -f='${Package} ${Version}' libsystemd0 2>/dev/null || echo "$SYSTEM_LIB")"
-    echo "sdlite: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "sdlite: $described"
     echo "environment: env -i ${BENCH_ENV[*]}" | sed "s|$T|\$TMP|"
     echo "command: bench/run.sh --rounds $rounds --spawn-rounds $spawn_rounds --calls $calls$([ "$journal" = 1 ] || echo " --no-journal")$([ "$login" = 1 ] || echo " --no-login")"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
