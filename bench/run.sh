@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
         --no-journal) journal=0 ;;
         --no-login) login=0 ;;
         --note) note=$2; shift ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
