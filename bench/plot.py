@@ -6,12 +6,13 @@ usage: plot.py RESULTS_DIR OUT.png      (Debian's python3 with python3-matplotli
 Bars are medians, whiskers p10..p90; the label over each library bar is its ratio to the floor
 (the median of the per-round ratios, from ratios.csv). With instructions.csv present, a second
 panel shows instructions per call. OUT.png shows the notify messages; when the run measured the
-journal calls too, journal-ns-per-call.png next to it shows those.
+journal calls too, journal-ns-per-call.png next to it shows those; when it measured sd-login,
+login-ns-per-call.png (time per call only: its instructions span 100 to 60 000).
 """
 import os
 import sys
 
-from results_csv import JOURNAL_MESSAGES, MESSAGES, METHODS, rows
+from results_csv import JOURNAL_MESSAGES, LOGIN_CALLS, MESSAGES, METHODS, rows
 
 import matplotlib
 
@@ -27,17 +28,30 @@ TITLES = {
     "journal_print_loc": "sd_journal_print\n+ location (default)",
     "journal_send": "sd_journal_send\n5 fields",
     "journal_sendv": "sd_journal_sendv\n5 iovecs",
+    "login_pid_unit": "sd_pid_get\n_unit(0)",
+    "login_pid_slice": "sd_pid_get\n_slice(0)",
+    "login_pid_cgroup": "sd_pid_get\n_cgroup(0)",
+    "login_peer_unit": "sd_peer_get\n_unit",
+    "login_uid_state": "sd_uid_get\n_state",
+    "login_session_uid": "sd_session\n_get_uid",
+    "login_session_active": "sd_session\n_is_active",
+    "login_uid_seats": "sd_uid_get\n_seats",
+    "login_uid_state_none": "no logind:\nuid_get_state",
+    "login_session_uid_none": "no logind:\nget_uid",
+    "login_session_active_none": "no logind:\nis_active",
+    "login_uid_seats_none": "no logind:\nuid_get_seats",
 }
 SUPTITLES = {
     "notify": "sdlite vs libsystemd 252 vs the floor (socket + sendmsg + close)",
     "journal": "sdlite vs libsystemd 252 vs the floor (one sendmsg of the same bytes on a kept socket)",
+    "login": "sd-login: sdlite vs libsystemd 252 vs the floor (open + read + close of the file; no logind: the open)",
 }
 
 
-def plot(messages, per_call, ratios, insn, machine, suptitle, png):
+def plot(messages, per_call, ratios, insn, machine, suptitle, png, per_message=2.1):
     insn = {k: v for k, v in insn.items() if k[0] in messages}
     panels = 2 if insn else 1
-    fig, axes = plt.subplots(1, panels, figsize=(max(6.5, 2.1 * len(messages)) * panels, 4.8), squeeze=False)
+    fig, axes = plt.subplots(1, panels, figsize=(max(6.5, per_message * len(messages)) * panels, 4.8), squeeze=False)
     width = 0.26
     x = range(len(messages))
 
@@ -106,6 +120,12 @@ def main():
     if journal:
         plot(journal, per_call, ratios, insn, machine, SUPTITLES["journal"],
              os.path.join(os.path.dirname(png) or ".", "journal-ns-per-call.png"))
+    per_call.update({(r["message"], r["method"]): r for r in rows(d, "login-per-call.csv")})
+    ratios.update({(r["message"], r["ratio"]): float(r["median"]) for r in rows(d, "login-ratios.csv")})
+    login = [m for m in LOGIN_CALLS if (m, "floor") in per_call]
+    if login:
+        plot(login, per_call, ratios, {}, machine, SUPTITLES["login"],
+             os.path.join(os.path.dirname(png) or ".", "login-ns-per-call.png"), per_message=1.3)
 
 
 if __name__ == "__main__":

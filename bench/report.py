@@ -10,7 +10,8 @@ reported, not asserted (timing is machine- and load-dependent).
 import os
 import sys
 
-from results_csv import JOURNAL_MESSAGES, JOURNAL_TARGETED, MESSAGES, METHODS, rows
+from results_csv import (JOURNAL_MESSAGES, JOURNAL_TARGETED, LOGIN_CALLS, LOGIN_NONE, LOGIN_PROCESS, MESSAGES,
+                         METHODS, rows)
 
 LABELS = {
     "watchdog": '`sd_notify(0, "WATCHDOG=1")`',
@@ -20,7 +21,48 @@ LABELS = {
     "journal_print_loc": "the same, with the header's location (`sd_journal_print_with_location`)",
     "journal_send": "`sd_journal_send()`, 5 fields",
     "journal_sendv": "`sd_journal_sendv()`, 5 iovecs",
+    "login_pid_unit": "`sd_pid_get_unit(0)`",
+    "login_pid_slice": "`sd_pid_get_slice(0)`",
+    "login_pid_cgroup": "`sd_pid_get_cgroup(0)`",
+    "login_peer_unit": "`sd_peer_get_unit()`, a socketpair",
+    "login_uid_state": "`sd_uid_get_state(getuid())`",
+    "login_session_uid": "`sd_session_get_uid(\"2\")`",
+    "login_session_active": "`sd_session_is_active(\"2\")`",
+    "login_uid_seats": "`sd_uid_get_seats(uid, 0, NULL)`",
+    "login_uid_state_none": "no logind: `sd_uid_get_state`",
+    "login_session_uid_none": "no logind: `sd_session_get_uid`",
+    "login_session_active_none": "no logind: `sd_session_is_active`",
+    "login_uid_seats_none": "no logind: `sd_uid_get_seats(uid, 0, NULL)`",
 }
+
+# Why each group of sd-login calls costs what it costs beyond the floor: from the system calls
+# (strace, in syscalls.csv) and sdlite's callgrind profile (the unstripped twin,
+# build/libsystemd-unstripped.so, same code); libsystemd 252 is stripped, so only its system calls
+# are named.
+LOGIN_WHY = {
+    "process": "(`sd_pid_get_unit`, `sd_pid_get_slice`, `sd_peer_get_unit`) both libraries read `/proc/self/cgroup` and then `/proc/1/cgroup` (the root shift 252 makes, "
+               "kept), and sdlite `statfs()`s `/sys/fs/cgroup` on every call (twice on a hybrid layout) where 252 "
+               "caches the answer per thread; 252 also `fstat()`s each file and makes one `ioctl(TCGETS)` per line "
+               "(its line reader's `isatty()`); most of sdlite's counted instructions are the `memset` that zeroes "
+               "its 8 KiB read buffer per file (`rep stosb`, which callgrind counts per byte: a few hundred cycles), "
+               "then the line search (`find_path`) and the unit-name checks",
+    "cgroup": "(`sd_pid_get_cgroup`) one file, no root shift for either library: sdlite's extra system calls are the `statfs()`s, "
+              "252's the `fstat()` and one `ioctl(TCGETS)` per line",
+    "state": "(the four state calls) both read the whole file (sdlite: `open`, two `read`s, `close`; 252 adds two `fstat()`s) and parse "
+             "it as an environment file; sdlite's instructions are its env-file parser (`parse_into`, about half, "
+             "~40 per byte of the file), the `memset` of its zeroed 8 KiB read buffer (counted per byte), the "
+             "UTF-8 check of the value and malloc/free",
+    "none": "(no logind) one `open` that fails, as the floor; the rest is making the path and the answer "
+            "(`\"offline\"`, 0 seats, `-ENXIO`)",
+}
+
+
+def login_group(c):
+    if c == "login_pid_cgroup":
+        return "cgroup"
+    if c in LOGIN_PROCESS:
+        return "process"
+    return "none" if c in LOGIN_NONE else "state"
 
 
 
@@ -98,6 +140,101 @@ def journal_section(w, journal, per_call, ratios, insn, sysc, targets):
                         f"{spc.get(wm, float('nan')):g} ({'every call' if not bad else wm})", not bad))
 
 
+def login_section(w, calls, per_call, ratios, insn, sysc, setting, targets):
+    """sd-login's tables, one sentence per call, and its targets."""
+    timed = [c for c in calls if (c, "floor") in per_call]
+    if timed:
+        r0 = per_call[(timed[0], "floor")]
+        w(f"**sd-login, time per call** — ns, median over {r0['rounds']} interleaved rounds of {r0['batch']} calls "
+          "per method (p10–p90), ratios the medians of each round's ratio (`bench/login-bench.c`, in the same run). "
+          "The process calls read this process's real `/proc/self/cgroup`"
+          + (f" (the benchmark runs in `{setting['cgroup']}`, moved there as systemd places a service: "
+             f"unit `{setting.get('unit', '')}`, slice `{setting.get('slice', '')}`)" if setting.get("cgroup") else "")
+          + "; the state calls read a synthetic `/run/systemd` (a tmpfs in a private mount namespace; a user file and "
+          "a session file as logind 252 writes them, for this uid, with session 2 active on seat0), and the "
+          "no-logind rows the same tmpfs without `users/`, `sessions/`, `seats/`, `machines/`. The floor is "
+          "`open` + `read` + `close` of the file the call needs (`getsockopt(SO_PEERCRED)` first for the peer), "
+          "nothing parsed; without logind, the `open` that fails. Every answer is checked against 252's.")
+        w("")
+        w("| call | floor | sdlite | libsystemd | sdlite / floor | libsystemd / floor | libsystemd / sdlite |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for c in timed:
+            cells = []
+            for k in METHODS:
+                r = per_call[(c, k)]
+                cells.append(f"{float(r['median_ns']):.0f} ({float(r['p10_ns']):.0f}–{float(r['p90_ns']):.0f})")
+            sf = float(ratios[(c, "sdlite/floor")]["median"])
+            lf = float(ratios[(c, "libsystemd/floor")]["median"])
+            sl = float(ratios[(c, "sdlite/libsystemd")]["median"])
+            w(f"| {LABELS[c]} | " + " | ".join(cells) + f" | {sf:.3f} | {lf:.3f} | {1 / sl:.2f}× |")
+        w("")
+        worst = max(timed, key=lambda c: float(ratios[(c, "sdlite/libsystemd")]["median"]))
+        wr = float(ratios[(worst, "sdlite/libsystemd")]["median"])
+        targets.append(("sd-login: not slower than libsystemd per call",
+                        f"{1 / wr:.2f}× faster ({worst}, the closest)" if wr <= 1 else f"{wr:.2f}× slower ({worst})",
+                        wr <= 1.0))
+
+    counted = [c for c in calls if all((c, k) in insn and (c, k) in sysc for k in METHODS)]
+    if counted:
+        w("**sd-login, instructions and system calls per call** — user-space instructions under callgrind (the "
+          "inclusive cost of the benchmark's function for the call, `login_<call>`: the library call and the "
+          "`free()` of its string), system calls under strace, both averaged over many calls.")
+        w("")
+        w("| call | instructions: floor | sdlite | libsystemd | sdlite / libsystemd | syscalls: floor | sdlite | libsystemd |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for c in counted:
+            i = [insn[(c, k)] for k in METHODS]
+            s = [float(sysc[(c, k)]["syscalls_per_call"]) for k in METHODS]
+            w(f"| {LABELS[c]} | {i[0]:.0f} | {i[1]:.0f} | {i[2]:.0f} | {i[1] / i[2]:.2f} | "
+              f"{s[0]:g} | {s[1]:g} | {s[2]:g} |")
+        w("")
+        w("System calls of one call:")
+        w("")
+        for c in ["login_pid_unit", "login_uid_state", "login_uid_seats_none"]:
+            if c in counted:
+                w(f"- {LABELS[c]}: " + "; ".join(f"{k}: {sysc[(c, k)]['syscalls']}" for k in METHODS))
+        w("")
+        worst_i = max(counted, key=lambda c: insn[(c, "sdlite")] / insn[(c, "libsystemd")])
+        ri = insn[(worst_i, "sdlite")] / insn[(worst_i, "libsystemd")]
+        targets.append(("sd-login: fewer instructions than libsystemd per call", f"{ri:.2f} × ({worst_i}, the closest)",
+                        ri < 1.0))
+        worst_s = max(counted, key=lambda c: float(sysc[(c, "sdlite")]["syscalls_per_call"])
+                      - float(sysc[(c, "libsystemd")]["syscalls_per_call"]))
+        ds = float(sysc[(worst_s, "sdlite")]["syscalls_per_call"]) - float(sysc[(worst_s, "libsystemd")]["syscalls_per_call"])
+        targets.append(("sd-login: no more system calls than libsystemd per call",
+                        f"{float(sysc[(worst_s, 'sdlite')]['syscalls_per_call']):g} vs "
+                        f"{float(sysc[(worst_s, 'libsystemd')]['syscalls_per_call']):g} ({worst_s}, the closest)", ds <= 0))
+        none = [c for c in counted if c in LOGIN_NONE]
+        if none:
+            most = max(float(sysc[(c, "sdlite")]["syscalls_per_call"]) for c in none)
+            targets.append(("sd-login without logind: 1 system call per call (the open that fails)",
+                            f"{most:g} (every call)" if most == 1 else f"{most:g}", most == 1))
+
+    if timed:
+        w("What each result says (sdlite against libsystemd 252, then against the floor):")
+        w("")
+        for c in timed:
+            sl = float(ratios[(c, "sdlite/libsystemd")]["median"])
+            sf = float(ratios[(c, "sdlite/floor")]["median"])
+            ns = [float(per_call[(c, k)]["median_ns"]) for k in METHODS]
+            verdict = f"{1 / sl:.2f}× faster" if sl <= 1 else f"sdlite is {sl:.2f}× slower"
+            counts = ""
+            if c in counted:
+                counts = (f"; {insn[(c, 'sdlite')]:.0f} against {insn[(c, 'libsystemd')]:.0f} instructions, "
+                          f"{float(sysc[(c, 'sdlite')]['syscalls_per_call']):g} against "
+                          f"{float(sysc[(c, 'libsystemd')]['syscalls_per_call']):g} system calls")
+            w(f"- {LABELS[c]}: sdlite {ns[1]:.0f} ns, libsystemd {ns[2]:.0f} ns, {verdict}{counts}; "
+              f"{sf:.2f} × the floor's {ns[0]:.0f} ns (why: {login_group(c)}, below).")
+        w("")
+        w("Why, from the system calls (strace) and sdlite's callgrind profile (its unstripped twin, the same "
+          "code; 252 is stripped):")
+        w("")
+        for g in ["process", "cgroup", "state", "none"]:
+            if any(login_group(c) == g for c in timed):
+                w(f"- {g}: {LOGIN_WHY[g]}.")
+        w("")
+
+
 def main():
     d = sys.argv[1]
     md_path = sys.argv[2] if len(sys.argv) > 2 else None
@@ -110,6 +247,13 @@ def main():
     hyper = {r["command"]: r for r in rows(d, "hyperfine.csv")}
     machine = open(os.path.join(d, "machine.txt")).read().strip() if os.path.exists(os.path.join(d, "machine.txt")) else ""
     journal = [m for m in JOURNAL_MESSAGES if (m, "floor") in per_call or (m, "floor") in insn]
+    # sd-login's timings are in files of their own (login-bench writes them); its instructions and
+    # system calls are rows of instructions.csv and syscalls.csv
+    per_call.update({(r["message"], r["method"]): r for r in rows(d, "login-per-call.csv")})
+    ratios.update({(r["message"], r["ratio"]): r for r in rows(d, "login-ratios.csv")})
+    login = [c for c in LOGIN_CALLS if (c, "floor") in per_call or (c, "floor") in insn]
+    sp = os.path.join(d, "login-setting.txt")
+    setting = dict(l.split(": ", 1) for l in open(sp).read().splitlines() if ": " in l) if os.path.exists(sp) else {}
 
     out = []
     w = out.append
@@ -176,6 +320,9 @@ def main():
 
     if journal:
         journal_section(w, journal, per_call, ratios, insn, sysc, targets)
+
+    if login:
+        login_section(w, login, per_call, ratios, insn, sysc, setting, targets)
 
     if load:
         r0 = next(iter(load.values()))

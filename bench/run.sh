@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# bench/run.sh: sdlite against Debian's libsystemd 252 against the floor, for sd_notify and the
-# journal's sending side. Builds everything (the library too), runs every measurement, prints
+# bench/run.sh: sdlite against Debian's libsystemd 252 against the floor, for sd_notify, the
+# journal's sending side and sd-login. Builds everything (the library too), runs every measurement, prints
 # the tables and the targets' PASS/MISS, writes bench/results/*.csv, the plots
-# (bench/results/ns-per-call.png, journal-ns-per-call.png) and bench/RESULTS.md.
+# (bench/results/ns-per-call.png, journal-ns-per-call.png, login-ns-per-call.png) and
+# bench/RESULTS.md.
 #
 #   bench/run.sh                 the full run (a few minutes on 2 cores)
 #   bench/run.sh --quick         a few rounds of everything (seconds; the timings are rough)
 #   options: --rounds N (per-call rounds, default 5000), --spawn-rounds N (load-cost rounds,
 #            default 1000), --calls K (calls per callgrind/strace run, default 1000),
 #            --out DIR (default bench/results), --no-plot, --no-install,
-#            --no-journal (the notify part only), --note TEXT (a line for machine.txt: say
-#            what else the machine was doing)
+#            --no-journal (no journal part), --no-login (no sd-login part), --note TEXT (a line
+#            for machine.txt: say what else the machine was doing)
 #
 # The journal part needs root: its address is fixed (/run/systemd/journal/socket), so
 # notify-bench --journal makes a private mount namespace with a tmpfs over /run/systemd and
 # binds the receiver there (nothing outside the process sees it). Without root it is skipped.
+# So does the sd-login part (bench/login-bench.c): its state calls read a synthetic
+# /run/systemd tree in a private mount namespace of its own, and its process calls read the
+# process's real /proc/self/cgroup after it has moved itself into /system.slice/sdlite-bench.service
+# (removed again at exit), where a service's calls would run.
 #
 # Every measurement runs under the same small fixed environment (env -i, four variables, see
 # BENCH_ENV below), since getenv's cost grows with the environment. Timing on a shared or busy
@@ -24,7 +29,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
-rounds=5000 spawn_rounds=1000 calls=1000 out=$here/results plot=1 install=1 quick=0 journal=1 note=
+rounds=5000 spawn_rounds=1000 calls=1000 out=$here/results plot=1 install=1 quick=0 journal=1 login=1 note=
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1 rounds=100 spawn_rounds=30 calls=200 ;;
@@ -35,8 +40,9 @@ while [ $# -gt 0 ]; do
         --no-plot) plot=0 ;;
         --no-install) install=0 ;;
         --no-journal) journal=0 ;;
+        --no-login) login=0 ;;
         --note) note=$2; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -76,6 +82,7 @@ CFLAGS=(-O2 -Wall -Wextra -Werror)
 # not stripped: callgrind needs the symbols floor_send and journal_floor_send. __FILE__ (the
 # journal's CODE_FILE=) is bench/notify-bench.c wherever the checkout is.
 cc "${CFLAGS[@]}" -fmacro-prefix-map="$root/=" -o "$B/notify-bench" "$here/notify-bench.c"
+cc "${CFLAGS[@]}" -o "$B/login-bench" "$here/login-bench.c"
 # the load-cost libraries: one directory each, holding only libsystemd.so.0 and the client
 for l in trivial sdlite libsystemd; do rm -rf "$B/lib-$l"; mkdir -p "$B/lib-$l"; done
 cc -O2 -fPIC -shared -o "$B/lib-trivial/libsystemd.so.0" "$here/trivial.c" -Wl,-soname,libsystemd.so.0 \
@@ -120,16 +127,33 @@ if [ "$journal" = 1 ]; then
         messages+=(journal_print journal_print_loc journal_send journal_sendv)
     fi
 fi
+# the sd-login part: root too (a private mount namespace for the state tree, a cgroup to run in)
+LB=("$B/login-bench" --sdlite "$OURS" --libsystemd "$SYSTEM_LIB" --cgroup /system.slice/sdlite-bench.service)
+login_calls=(login_pid_unit login_pid_slice login_pid_cgroup login_peer_unit
+             login_uid_state login_session_uid login_session_active login_uid_seats
+             login_uid_state_none login_session_uid_none login_session_active_none login_uid_seats_none)
+if [ "$login" = 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "run.sh: not root: the sd-login part is skipped (its state tree needs a private mount namespace)" >&2
+        login=0
+    elif ! unshare -m --propagation private true 2>/dev/null; then
+        echo "run.sh: cannot make a mount namespace here: the sd-login part is skipped" >&2
+        login=0
+    fi
+fi
+rm -f "$out/login-per-call.csv" "$out/login-ratios.csv" "$out/login-setting.txt"
 
+# before machine.txt is opened: it is a tracked file, and truncating it would make the tree dirty
+described=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "kernel: $(uname -sr)"
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) ($(nproc) cpus)"
     echo "glibc: $(ldd --version | head -1 | sed 's/^ldd //')"
     echo "libsystemd: $(dpkg-query -W -f='${Package} ${Version}' libsystemd0 2>/dev/null || echo "$SYSTEM_LIB")"
-    echo "sdlite: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "sdlite: $described"
     echo "environment: env -i ${BENCH_ENV[*]}" | sed "s|$T|\$TMP|"
-    echo "command: bench/run.sh --rounds $rounds --spawn-rounds $spawn_rounds --calls $calls$([ "$journal" = 1 ] || echo " --no-journal")"
+    echo "command: bench/run.sh --rounds $rounds --spawn-rounds $spawn_rounds --calls $calls$([ "$journal" = 1 ] || echo " --no-journal")$([ "$login" = 1 ] || echo " --no-login")"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     [ -z "$note" ] || echo "note: $note"
 } > "$out/machine.txt"
@@ -224,6 +248,44 @@ if command -v hyperfine >/dev/null; then
     sed -i "s|$B/lib-[a-z]*/||" "$out/hyperfine.csv"
 fi
 
+# ------------------------------------------------------------------ 4. sd-login
+if [ "$login" = 1 ]; then
+    echo
+    echo "== 4. sd-login: ns per call (interleaved, $rounds rounds)"
+    run "${LB[@]}" bench --rounds "$rounds" --warmup $((quick ? 10 : 50)) --csv-dir "$out"
+    echo
+    echo "== 4b. sd-login: instructions (callgrind) and syscalls (strace) per call, $calls calls each"
+    printf '%-26s %-11s %12s %9s  %s\n' call method instructions syscalls "syscalls of one call"
+    for m in floor sdlite libsystemd; do
+        # one process per method runs every call; each call is its own function (login_<call>)
+        # and its batches are bracketed by access("/sdlite-bench:begin:<call>") and ...:end
+        cg=$T/cg.login.out
+        run valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$cg" \
+            "${LB[@]}" calls "$m" all "$calls" > "$T/vg.out" 2> "$T/vg.err" \
+            || { cat "$T/vg.out" "$T/vg.err" >&2; exit 1; }
+        callgrind_annotate --threshold=100 --inclusive=yes --auto=no "$cg" > "$T/cg.txt"
+        st=$T/strace.login.out
+        run strace -f -qq -o "$st" "${LB[@]}" calls "$m" all "$calls" > "$T/st.out" \
+            || { cat "$T/st.out" >&2; exit 1; }
+        for c in "${login_calls[@]}"; do
+            ir=$(awk -v f=":$c " 'index($0, f) { gsub(",", "", $1); print $1; exit }' "$T/cg.txt")
+            [ -n "$ir" ] || { echo "run.sh: no $c in the callgrind profile" >&2; exit 1; }
+            ipc=$(awk -v a="$ir" -v k="$calls" 'BEGIN { printf "%.1f", a / k }')
+            echo "$c,$m,$ipc,$calls" >> "$out/instructions.csv"
+            n=$(awk -v b="sdlite-bench:begin:$c\"" 'index($0, b) { on = 1; next } /sdlite-bench:(begin|end)/ { on = 0; next }
+                     on && /^[0-9]+ +[a-z_0-9]+\(/ { n++ } END { print n + 0 }' "$st")
+            spc=$(awk -v a="$n" -v k="$calls" 'BEGIN { printf "%.2f", a / k }')
+            # the names of one call's system calls: the first round(spc) after the first marker
+            names=$(awk -v b="sdlite-bench:begin:$c\"" -v k="$(awk -v s="$spc" 'BEGIN { printf "%d", s + 0.5 }')" '
+                         index($0, b) { on = 1; next } /sdlite-bench:(begin|end)/ { if (on) exit }
+                         on && /^[0-9]+ +[a-z_0-9]+\(/ { if (n++ >= k) exit; sub(/^[0-9]+ +/, ""); sub(/\(.*/, "")
+                                                         printf "%s%s", sep, $0; sep = " " }' "$st")
+            echo "$c,$m,$spc,$calls,$names," >> "$out/syscalls.csv"
+            printf '%-26s %-11s %12s %9s  %s\n' "$c" "$m" "$ipc" "$spc" "$names"
+        done
+    done
+fi
+
 # ------------------------------------------------------------------ report and plot
 echo
 # bench/RESULTS.md for the committed results, else next to the CSVs
@@ -232,5 +294,5 @@ md=$out/RESULTS.md
 "$PY" "$here/report.py" "$out" "$md"
 if [ "$plot" = 1 ]; then
     "$PY" "$here/plot.py" "$out" "$out/ns-per-call.png"
-    echo "plot: $out/ns-per-call.png$([ "$journal" = 1 ] && echo ", $out/journal-ns-per-call.png")"
+    echo "plot: $out/ns-per-call.png$([ "$journal" = 1 ] && echo ", $out/journal-ns-per-call.png")$([ "$login" = 1 ] && echo ", $out/login-ns-per-call.png")"
 fi

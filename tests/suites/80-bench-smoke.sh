@@ -13,6 +13,11 @@
 #      namespace of its own): a few interleaved rounds with every datagram checked (exactly the
 #      expected bytes), and under strace exactly 1 system call per call after the first (sendmsg)
 #      for ours, for every call
+#   f. sd-login (bench/login-bench.c; root: it makes a private mount namespace with a synthetic
+#      /run/systemd): a few interleaved rounds of every call (process calls over this process's
+#      own /proc/self/cgroup, state calls with and without logind's directories), every answer
+#      checked against libsystemd 252's; under strace, ours makes no more system calls per call
+#      than libsystemd for any call, and exactly 1 (the open that fails) where logind never ran
 # Exit: 0 passed, 77 skipped (why is printed), 1 failed. CI=true never skips.
 set -u
 
@@ -192,6 +197,46 @@ if [ "$journal_ok" = 1 ]; then
             fi
         done
     done
+fi
+
+# ------------------------------------------------------------------ f. sd-login
+if [ "$journal_ok" = 1 ]; then
+    if ! cc -O2 -Wall -Wextra -Werror -o "$T/login-bench" "$ROOT/bench/login-bench.c" 2> "$T/cc.err"; then
+        cat "$T/cc.err"; fail "bench/login-bench.c does not build"
+    else
+        pass "bench/login-bench.c builds (-Wall -Wextra -Werror)"
+        LB=("$T/login-bench" --sdlite "$OURS" --libsystemd "$SYSLIB")
+        if run "${LB[@]}" bench --rounds 5 --warmup 1 --batch 4 > "$T/lbench.out" 2>&1 &&
+            line=$(grep '^calls: ' "$T/lbench.out") && [ "${line% 0 wrong}" != "$line" ]; then
+            pass "login-bench --rounds 5: $line"
+        else
+            cat "$T/lbench.out"; fail "login-bench --rounds 5: every answer must match libsystemd's"
+        fi
+        declare -A lsc=()
+        for m in sdlite libsystemd; do
+            if ! run strace -f -qq -o "$T/lst.$m" "${LB[@]}" calls "$m" all "$K" > "$T/lcalls.out" 2>&1; then
+                cat "$T/lcalls.out"; fail "strace: login-bench calls $m all $K failed"; continue
+            fi
+            grep -q '^calls: .* 0 wrong$' "$T/lcalls.out" || fail "login-bench calls $m: $(grep '^calls: ' "$T/lcalls.out" | tail -n1)"
+            while read -r c n; do lsc[$m.$c]=$n; done < <(awk '
+                /sdlite-bench:begin:/ { s = $0; sub(/.*begin:/, "", s); sub(/".*/, "", s); cur = s; n[cur] += 0; next }
+                /sdlite-bench:end/ { cur = ""; next }
+                cur != "" && /^[0-9]+ +[a-z_0-9]+\(/ { n[cur]++ } END { for (c in n) print c, n[c] }' "$T/lst.$m")
+        done
+        for c in login_pid_unit login_pid_slice login_pid_cgroup login_peer_unit login_uid_state login_session_uid \
+                 login_session_active login_uid_seats login_uid_state_none login_session_uid_none \
+                 login_session_active_none login_uid_seats_none; do
+            a=${lsc[sdlite.$c]:-} b=${lsc[libsystemd.$c]:-}
+            if [ -z "$a" ] || [ -z "$b" ]; then
+                fail "syscalls per call, $c: not counted (sdlite '${a}', libsystemd '${b}')"; continue
+            fi
+            what="syscalls per call, $c: sdlite $(awk -v n="$a" -v k="$K" 'BEGIN { printf "%g", n / k }'), libsystemd $(awk -v n="$b" -v k="$K" 'BEGIN { printf "%g", n / k }')"
+            case $c in
+                *_none) if [ "$a" = "$K" ]; then pass "$what (the open that fails)"; else fail "$what, want exactly 1"; fi ;;
+                *) if [ "$a" -le "$b" ]; then pass "$what"; else fail "$what, want no more than libsystemd"; fi ;;
+            esac
+        done
+    fi
 fi
 
 [ "$failed" = 0 ] && echo "80-bench-smoke: all checks passed"
