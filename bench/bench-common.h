@@ -92,4 +92,81 @@ static FILE *open_csv(const char *dir, const char *name) {
  * first (caches, frequency) or always right after another. */
 static const int perms[6][3] = { { 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 0, 2, 1 }, { 2, 1, 0 }, { 1, 0, 2 } };
 
+
+/* The three methods every benchmark compares, and the three ratios it reports. */
+enum { M_FLOOR, M_SDLITE, M_LIBSYSTEMD, N_METH };
+static const char *const meth_name[N_METH] = { "floor", "sdlite", "libsystemd" };
+static const int ratio_of[3][2] = { { M_SDLITE, M_FLOOR }, { M_LIBSYSTEMD, M_FLOOR }, { M_SDLITE, M_LIBSYSTEMD } };
+static const char *const ratio_name[3] = { "sdlite/floor", "libsystemd/floor", "sdlite/libsystemd" };
+
+/* One row's results: each method's ns per call, and each ratio taken round by round. */
+struct row_stats {
+        struct summary s[N_METH], q[3];
+};
+
+/* t[meth][round]: ns per call of one row, `rounds` rounds. */
+static struct row_stats row_stats(double *const t[N_METH], unsigned rounds) {
+        struct row_stats st;
+        double *tmp = malloc(rounds * sizeof *tmp);
+        if (!tmp)
+                fatal("malloc");
+        for (int k = 0; k < N_METH; k++)
+                st.s[k] = summarize(t[k], rounds);
+        for (int k = 0; k < 3; k++) {
+                for (unsigned r = 0; r < rounds; r++)
+                        tmp[r] = t[ratio_of[k][0]][r] / t[ratio_of[k][1]][r];
+                st.q[k] = summarize(tmp, rounds);
+        }
+        free(tmp);
+        return st;
+}
+
+/* The two tables (ns per call, ratios) on stdout, and the same in CSV_DIR/PER_CALL and
+ * CSV_DIR/RATIOS (when CSV_DIR is given): n rows named name[i] (CSV) and label[i] (tables). */
+static void report_rows(const char *column, int n, const char *const *name, const char *const *label,
+                        const struct row_stats *st, const char *csv_dir, const char *per_call, const char *ratios,
+                        unsigned rounds, unsigned batch) {
+        printf("\nns per call, median [p10 .. p90]\n");
+        printf("%-30s %22s %22s %22s\n", column, "floor", "sdlite", "libsystemd");
+        for (int i = 0; i < n; i++) {
+                printf("%-30s", label[i]);
+                for (int k = 0; k < N_METH; k++) {
+                        char cell[64];
+                        snprintf(cell, sizeof cell, "%.0f [%.0f .. %.0f]", st[i].s[k].med, st[i].s[k].p10, st[i].s[k].p90);
+                        printf(" %22s", cell);
+                }
+                printf("\n");
+        }
+        printf("\nratios, median over rounds of each round's ratio [p10 .. p90]\n");
+        printf("%-30s %22s %22s %22s\n", column, ratio_name[0], ratio_name[1], ratio_name[2]);
+        for (int i = 0; i < n; i++) {
+                printf("%-30s", label[i]);
+                for (int k = 0; k < 3; k++) {
+                        char cell[64];
+                        snprintf(cell, sizeof cell, "%.3f [%.3f .. %.3f]", st[i].q[k].med, st[i].q[k].p10, st[i].q[k].p90);
+                        printf(" %22s", cell);
+                }
+                printf("\n");
+        }
+        FILE *f = open_csv(csv_dir, per_call);
+        if (f) {
+                fprintf(f, "message,label,method,median_ns,p10_ns,p90_ns,rounds,batch\n");
+                for (int i = 0; i < n; i++)
+                        for (int k = 0; k < N_METH; k++)
+                                fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%u,%u\n", name[i], label[i], meth_name[k],
+                                        st[i].s[k].med, st[i].s[k].p10, st[i].s[k].p90, rounds, batch);
+                fclose(f);
+        }
+        f = open_csv(csv_dir, ratios);
+        if (f) {
+                fprintf(f, "message,label,ratio,median,p10,p90,rounds\n");
+                for (int i = 0; i < n; i++)
+                        for (int k = 0; k < 3; k++)
+                                fprintf(f, "%s,%s,%s,%.4f,%.4f,%.4f,%u\n", name[i], label[i], ratio_name[k],
+                                        st[i].q[k].med, st[i].q[k].p10, st[i].q[k].p90, rounds);
+                fclose(f);
+        }
+}
+
+
 #endif

@@ -87,8 +87,6 @@ static const char *const call_label[N_CALL] = {
         "no logind: sd_uid_get_seats",
 };
 
-enum { M_FLOOR, M_SDLITE, M_LIBSYSTEMD, N_METH };
-static const char *const meth_name[N_METH] = { "floor", "sdlite", "libsystemd" };
 
 typedef int (*pid_str_fn)(pid_t, char **);
 typedef int (*peer_str_fn)(int, char **);
@@ -606,22 +604,9 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
                 world(1);
         }
 
-        struct summary s[N_CALL][N_METH], q[N_CALL][3];
-        static const int ratio_of[3][2] = { { M_SDLITE, M_FLOOR }, { M_LIBSYSTEMD, M_FLOOR }, { M_SDLITE, M_LIBSYSTEMD } };
-        static const char *const ratio_name[3] = { "sdlite/floor", "libsystemd/floor", "sdlite/libsystemd" };
-        double *tmp = malloc(rounds * sizeof *tmp);
-        if (!tmp)
-                fatal("malloc");
-        for (int c = 0; c < N_CALL; c++) {
-                for (int k = 0; k < N_METH; k++)
-                        s[c][k] = summarize(t[c][k], rounds);
-                for (int k = 0; k < 3; k++) {
-                        for (unsigned r = 0; r < rounds; r++)
-                                tmp[r] = t[c][ratio_of[k][0]][r] / t[c][ratio_of[k][1]][r];
-                        q[c][k] = summarize(tmp, rounds);
-                }
-        }
-        free(tmp);
+        struct row_stats st[N_CALL];
+        for (int c = 0; c < N_CALL; c++)
+                st[c] = row_stats(t[c], rounds);
         printf("login-bench: %u rounds x %u calls per batch (+%u warm-up rounds), methods interleaved in rotating "
                "order; libraries loaded by %s\n",
                rounds, batch, warmup, how);
@@ -630,47 +615,8 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
         printf("state calls over a synthetic " RUN " (private mount namespace), uid %u, session " SESSION
                "; no logind: the same tmpfs without users/ sessions/ seats/ machines/\n",
                self_uid);
-        printf("\nns per call, median [p10 .. p90]\n");
-        printf("%-30s %22s %22s %22s\n", "call", "floor", "sdlite", "libsystemd");
-        for (int c = 0; c < N_CALL; c++) {
-                printf("%-30s", call_label[c]);
-                for (int k = 0; k < N_METH; k++) {
-                        char cell[64];
-                        snprintf(cell, sizeof cell, "%.0f [%.0f .. %.0f]", s[c][k].med, s[c][k].p10, s[c][k].p90);
-                        printf(" %22s", cell);
-                }
-                printf("\n");
-        }
-        printf("\nratios, median over rounds of each round's ratio [p10 .. p90]\n");
-        printf("%-30s %22s %22s %22s\n", "call", ratio_name[0], ratio_name[1], ratio_name[2]);
-        for (int c = 0; c < N_CALL; c++) {
-                printf("%-30s", call_label[c]);
-                for (int k = 0; k < 3; k++) {
-                        char cell[64];
-                        snprintf(cell, sizeof cell, "%.3f [%.3f .. %.3f]", q[c][k].med, q[c][k].p10, q[c][k].p90);
-                        printf(" %22s", cell);
-                }
-                printf("\n");
-        }
-        FILE *f = open_csv(csv_dir, "login-per-call.csv");
-        if (f) {
-                fprintf(f, "message,label,method,median_ns,p10_ns,p90_ns,rounds,batch\n");
-                for (int c = 0; c < N_CALL; c++)
-                        for (int k = 0; k < N_METH; k++)
-                                fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%u,%u\n", call_name[c], call_label[c], meth_name[k],
-                                        s[c][k].med, s[c][k].p10, s[c][k].p90, rounds, batch);
-                fclose(f);
-        }
-        f = open_csv(csv_dir, "login-ratios.csv");
-        if (f) {
-                fprintf(f, "message,label,ratio,median,p10,p90,rounds\n");
-                for (int c = 0; c < N_CALL; c++)
-                        for (int k = 0; k < 3; k++)
-                                fprintf(f, "%s,%s,%s,%.4f,%.4f,%.4f,%u\n", call_name[c], call_label[c], ratio_name[k],
-                                        q[c][k].med, q[c][k].p10, q[c][k].p90, rounds);
-                fclose(f);
-        }
-        f = open_csv(csv_dir, "login-setting.txt");
+        report_rows("call", N_CALL, call_name, call_label, st, csv_dir, "login-per-call.csv", "login-ratios.csv", rounds, batch);
+        FILE *f = open_csv(csv_dir, "login-setting.txt");
         if (f) {
                 fprintf(f, "cgroup: %s\nunit: %s\nslice: %s\nuid: %u\n", expect[C_PID_CGROUP].s, expect[C_PID_UNIT].s,
                         expect[C_PID_SLICE].s, self_uid);

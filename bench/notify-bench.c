@@ -110,8 +110,6 @@ static int n_msgs = N_NOTIFY_MSG; /* the messages measured: N_MSG with --journal
 _Static_assert(sizeof(STATUS_110) - 1 == 110, "the STATUS= message is 110 bytes");
 static const char *const msg_text[N_NOTIFY_MSG] = { "WATCHDOG=1", STATUS_110, "FDSTORE=1\nFDNAME=bench" };
 
-enum { M_FLOOR, M_SDLITE, M_LIBSYSTEMD, N_METH };
-static const char *const meth_name[N_METH] = { "floor", "sdlite", "libsystemd" };
 
 typedef int (*notify_fn)(int, const char *);
 typedef int (*notify_fds_fn)(pid_t, int, const char *, const int *, unsigned);
@@ -538,70 +536,16 @@ static int mode_bench(unsigned rounds, unsigned batch, unsigned warmup, const ch
                 }
         }
 
-        struct summary s[N_MSG][N_METH], q[N_MSG][3];
-        static const int ratio_of[3][2] = { { M_SDLITE, M_FLOOR }, { M_LIBSYSTEMD, M_FLOOR }, { M_SDLITE, M_LIBSYSTEMD } };
-        static const char *const ratio_name[3] = { "sdlite/floor", "libsystemd/floor", "sdlite/libsystemd" };
-        double *tmp = malloc(rounds * sizeof *tmp);
-        if (!tmp)
-                fatal("malloc");
-        for (int m = 0; m < n_msgs; m++) {
-                for (int k = 0; k < N_METH; k++)
-                        s[m][k] = summarize(t[m][k], rounds);
-                for (int k = 0; k < 3; k++) {
-                        for (unsigned r = 0; r < rounds; r++)
-                                tmp[r] = t[m][ratio_of[k][0]][r] / t[m][ratio_of[k][1]][r];
-                        q[m][k] = summarize(tmp, rounds);
-                }
-        }
-        free(tmp);
-
+        struct row_stats st[N_MSG];
+        for (int m = 0; m < n_msgs; m++)
+                st[m] = row_stats(t[m], rounds);
         printf("notify-bench: %u rounds x %u calls per batch (+%u warm-up rounds), methods interleaved in "
                "rotating order; %d environment variables; libraries loaded by %s\n",
                rounds, batch, warmup, env_count(), how);
         if (n_msgs > N_NOTIFY_MSG)
                 printf("journal: receiver at " JOURNAL_SOCKET " in a private mount namespace; floor: one sendmsg of "
                        "the same bytes on a kept socket\n");
-        printf("\nns per call, median [p10 .. p90]\n");
-        printf("%-28s %22s %22s %22s\n", "message", "floor", "sdlite", "libsystemd");
-        for (int m = 0; m < n_msgs; m++) {
-                printf("%-28s", msg_label[m]);
-                for (int k = 0; k < N_METH; k++) {
-                        char cell[64];
-                        snprintf(cell, sizeof cell, "%.0f [%.0f .. %.0f]", s[m][k].med, s[m][k].p10, s[m][k].p90);
-                        printf(" %22s", cell);
-                }
-                printf("\n");
-        }
-        printf("\nratios, median over rounds of each round's ratio [p10 .. p90]\n");
-        printf("%-28s %22s %22s %22s\n", "message", ratio_name[0], ratio_name[1], ratio_name[2]);
-        for (int m = 0; m < n_msgs; m++) {
-                printf("%-28s", msg_label[m]);
-                for (int k = 0; k < 3; k++) {
-                        char cell[64];
-                        snprintf(cell, sizeof cell, "%.3f [%.3f .. %.3f]", q[m][k].med, q[m][k].p10, q[m][k].p90);
-                        printf(" %22s", cell);
-                }
-                printf("\n");
-        }
-
-        FILE *f = open_csv(csv_dir, "per-call.csv");
-        if (f) {
-                fprintf(f, "message,label,method,median_ns,p10_ns,p90_ns,rounds,batch\n");
-                for (int m = 0; m < n_msgs; m++)
-                        for (int k = 0; k < N_METH; k++)
-                                fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%u,%u\n", msg_name[m], msg_label[m], meth_name[k],
-                                        s[m][k].med, s[m][k].p10, s[m][k].p90, rounds, batch);
-                fclose(f);
-        }
-        f = open_csv(csv_dir, "ratios.csv");
-        if (f) {
-                fprintf(f, "message,label,ratio,median,p10,p90,rounds\n");
-                for (int m = 0; m < n_msgs; m++)
-                        for (int k = 0; k < 3; k++)
-                                fprintf(f, "%s,%s,%s,%.4f,%.4f,%.4f,%u\n", msg_name[m], msg_label[m], ratio_name[k],
-                                        q[m][k].med, q[m][k].p10, q[m][k].p90, rounds);
-                fclose(f);
-        }
+        report_rows("message", n_msgs, msg_name, msg_label, st, csv_dir, "per-call.csv", "ratios.csv", rounds, batch);
         return 0;
 }
 
