@@ -226,8 +226,11 @@ pub fn read_file_max(path: &core::ffi::CStr, max: usize, too_big: Errno) -> Resu
     let fd = crate::sys::open_read(path)?;
     let mut buf = CBuf::new();
     loop {
-        let room = if buf.len() < 65536 { 4096 } else { buf.len() };
-        buf.reserve(room)?;
+        // Grow only when full: /proc and /run files are a few hundred bytes, so one 1 KiB
+        // allocation (zeroed once) and a second read that sees the end are the usual cost.
+        if buf.spare().is_empty() {
+            buf.reserve(buf.len().clamp(1024, 1 << 20))?;
+        }
         let n = loop {
             match crate::sys::read(&fd, buf.spare()) {
                 Err(Errno::EINTR) => continue,
