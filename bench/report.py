@@ -43,14 +43,14 @@ LOGIN_WHY = {
     "process": "(`sd_pid_get_unit`, `sd_pid_get_slice`, `sd_peer_get_unit`) both libraries read `/proc/self/cgroup` and then `/proc/1/cgroup` (the root shift 252 makes, "
                "kept), and sdlite `statfs()`s `/sys/fs/cgroup` on every call (twice on a hybrid layout) where 252 "
                "caches the answer per thread; 252 also `fstat()`s each file and makes one `ioctl(TCGETS)` per line "
-               "(its line reader's `isatty()`); most of sdlite's counted instructions are the `memset` that zeroes "
-               "its 8 KiB read buffer per file (`rep stosb`, which callgrind counts per byte: a few hundred cycles), "
-               "then the line search (`find_path`) and the unit-name checks",
+               "(its line reader's `isatty()`); sdlite's instructions are the line search (`find_path`), the "
+               "unit-name checks and the zeroing of its 1 KiB read buffer per file (`rep stosb`, which callgrind "
+               "counts per byte)",
     "cgroup": "(`sd_pid_get_cgroup`) one file, no root shift for either library: sdlite's extra system calls are the `statfs()`s, "
               "252's the `fstat()` and one `ioctl(TCGETS)` per line",
     "state": "(the four state calls) both read the whole file (sdlite: `open`, two `read`s, `close`; 252 adds two `fstat()`s) and parse "
              "it as an environment file; sdlite's instructions are its env-file parser (`parse_into`, about half, "
-             "~40 per byte of the file), the `memset` of its zeroed 8 KiB read buffer (counted per byte), the "
+             "~40 per byte of the file), the zeroing of its 1 KiB read buffer (counted per byte), the "
              "UTF-8 check of the value and malloc/free",
     "none": "(no logind) one `open` that fails, as the floor; the rest is making the path and the answer "
             "(`\"offline\"`, 0 seats, `-ENXIO`)",
