@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/callgrind.h>)
@@ -168,5 +169,39 @@ static void report_rows(const char *column, int n, const char *const *name, cons
         }
 }
 
+
+
+/* Each program's own usage message, which exits 2: num() calls it on a bad number. */
+static void usage(void);
+
+/* A decimal command-line number, or usage(). */
+static unsigned long num(const char *s) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || *s == 0 || *end != 0)
+                usage();
+        return v;
+}
+
+/* This program's own path (/proc/self/exe). */
+static void self_exe(char *out, size_t size) {
+        ssize_t n = readlink("/proc/self/exe", out, size - 1);
+        if (n < 0)
+                fatal("readlink /proc/self/exe");
+        out[n] = 0;
+}
+
+/* The sdlite library the programs measure by default: <repo>/build/libsystemd.so.0 when they
+ * run from <repo>/build/bench/. */
+static void default_sdlite_path(char *out, size_t size) {
+        self_exe(out, size);
+        for (int up = 0; up < 2; up++) {
+                char *s = strrchr(out, '/');
+                if (s)
+                        *s = 0;
+        }
+        strncat(out, "/libsystemd.so.0", size - strlen(out) - 1);
+}
 
 #endif

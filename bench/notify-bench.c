@@ -885,29 +885,10 @@ static void usage(void) {
         exit(2);
 }
 
-static unsigned long num(const char *s) {
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *s == 0 || *end != 0)
-                usage();
-        return v;
-}
-
 int main(int argc, char **argv) {
         char self[PATH_MAX], def_sdlite[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n < 0)
-                fatal("readlink /proc/self/exe");
-        self[n] = 0;
-        /* default: <repo>/build/libsystemd.so.0 when run from <repo>/build/bench/ */
-        snprintf(def_sdlite, sizeof def_sdlite, "%s", self);
-        for (int up = 0; up < 2; up++) {
-                char *s = strrchr(def_sdlite, '/');
-                if (s)
-                        *s = 0;
-        }
-        strncat(def_sdlite, "/libsystemd.so.0", sizeof def_sdlite - strlen(def_sdlite) - 1);
+        self_exe(self, sizeof self);
+        default_sdlite_path(def_sdlite, sizeof def_sdlite);
         libs[M_SDLITE].path = def_sdlite;
         libs[M_LIBSYSTEMD].path = "/usr/lib/x86_64-linux-gnu/libsystemd.so.0";
 
