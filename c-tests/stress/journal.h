@@ -123,6 +123,21 @@ static inline ssize_t recv_entry(int fd, char *buf, size_t size, int timeout_ms,
         return n;
 }
 
+/* Whether fd is what the library's journal socket looks like: an unnamed AF_UNIX datagram
+ * socket. */
+static inline int is_journal_socket(int fd) {
+        int v;
+        socklen_t l = sizeof v;
+        struct sockaddr_un sa;
+        socklen_t sl = sizeof sa;
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) < 0 || v != AF_UNIX)
+                return 0;
+        l = sizeof v;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) < 0 || v != SOCK_DGRAM)
+                return 0;
+        return getsockname(fd, (struct sockaddr *) &sa, &sl) == 0 && sl <= sizeof(sa_family_t);
+}
+
 /* The library's journal sockets: AF_UNIX datagram sockets with no name of their own (every
  * receiver of these programs is bound).  Counted or closed. */
 static inline int journal_sockets(int close_them) {
@@ -132,18 +147,8 @@ static inline int journal_sockets(int close_them) {
         if (!d)
                 return -1;
         while ((e = readdir(d))) {
-                int fd = atoi(e->d_name), v;
-                socklen_t l = sizeof v;
-                struct sockaddr_un sa;
-                socklen_t sl = sizeof sa;
-                if (e->d_name[0] == '.' || fd == dfd)
-                        continue;
-                if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) < 0 || v != AF_UNIX)
-                        continue;
-                l = sizeof v;
-                if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) < 0 || v != SOCK_DGRAM)
-                        continue;
-                if (getsockname(fd, (struct sockaddr *) &sa, &sl) < 0 || sl > sizeof(sa_family_t))
+                int fd = atoi(e->d_name);
+                if (e->d_name[0] == '.' || fd == dfd || !is_journal_socket(fd))
                         continue;
                 n++;
                 if (close_them)
@@ -161,18 +166,8 @@ static inline int journal_socket_fd(void) {
         if (!d)
                 return -1;
         while ((e = readdir(d))) {
-                int fd = atoi(e->d_name), v;
-                socklen_t l = sizeof v;
-                struct sockaddr_un sa;
-                socklen_t sl = sizeof sa;
-                if (e->d_name[0] == '.' || fd == dfd)
-                        continue;
-                if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) < 0 || v != AF_UNIX)
-                        continue;
-                l = sizeof v;
-                if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) < 0 || v != SOCK_DGRAM)
-                        continue;
-                if (getsockname(fd, (struct sockaddr *) &sa, &sl) < 0 || sl > sizeof(sa_family_t))
+                int fd = atoi(e->d_name);
+                if (e->d_name[0] == '.' || fd == dfd || !is_journal_socket(fd))
                         continue;
                 found = fd;
                 n++;
